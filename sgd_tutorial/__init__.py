@@ -1,0 +1,37 @@
+"""Linear regression by gradient descent and SGD in PyTorch, from first principles.
+
+The package behind the sgd-tutorial site: synthetic data, losses, full-batch gradient descent
+and minibatch SGD on any device, the closed-form reference, and the plots and animations of a fit.
+"""
+
+from __future__ import annotations
+
+from sgd_tutorial.closed_form import hessian_eigenvalues, least_squares, max_stable_lr
+from sgd_tutorial.data import LinearData, make_linear_data
+from sgd_tutorial.devices import available_devices, resolve_device
+from sgd_tutorial.iterators import with_next
+from sgd_tutorial.losses import mse, rmse, sse
+from sgd_tutorial.optimize import DivergenceError, Fit, Step, gradient_descent, iter_sgd, sgd
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DivergenceError",
+    "Fit",
+    "LinearData",
+    "Step",
+    "__version__",
+    "available_devices",
+    "gradient_descent",
+    "hessian_eigenvalues",
+    "iter_sgd",
+    "least_squares",
+    "make_linear_data",
+    "max_stable_lr",
+    "mse",
+    "resolve_device",
+    "rmse",
+    "sgd",
+    "sse",
+    "with_next",
+]

@@ -1,0 +1,165 @@
+"""Synthetic data for linear regression, as in the lesson."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, cast
+
+import torch
+from torch import Tensor
+
+from sgd_tutorial._checks import (
+    SeedLike,
+    check_positive_int,
+    check_real,
+    check_seed,
+    make_generator,
+)
+from sgd_tutorial.devices import resolve_device
+
+__all__ = ["LinearData", "make_linear_data"]
+
+Noise = Literal["uniform", "normal", "none"]
+_NOISES = ("uniform", "normal", "none")
+
+
+@dataclass(frozen=True)
+class LinearData:
+    """Inputs, targets and the true coefficients of a linear regression problem.
+
+    Attributes
+    ----------
+    x : Tensor
+        Inputs of shape ``(n, k)``. The last column is all ones, so the bias (intercept) is
+        just the last coefficient and the model is the single product ``x @ coef``.
+    y : Tensor
+        Targets of shape ``(n,)``: ``x @ coef`` plus noise.
+    coef : Tensor
+        The true coefficients, shape ``(k,)``: slopes first, intercept last.
+    """
+
+    x: Tensor
+    y: Tensor
+    coef: Tensor
+
+    @property
+    def n(self) -> int:
+        """Number of samples."""
+        return int(self.x.shape[0])
+
+
+def _check_coef(coef: object) -> list[float]:
+    if isinstance(coef, Tensor):
+        coef = coef.detach().cpu().tolist()
+    if not isinstance(coef, Sequence) or isinstance(coef, str):
+        msg = f"coef must be a sequence of at least 2 numbers, got {coef!r}"
+        raise TypeError(msg)
+    if len(coef) < 2:
+        msg = f"coef must have at least 2 values (slopes, then the intercept), got {coef!r}"
+        raise ValueError(msg)
+    values = []
+    for value in coef:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            msg = f"coef must contain real numbers, got {coef!r}"
+            raise TypeError(msg)
+        if not math.isfinite(value):
+            msg = f"coef must contain only finite values, got {coef!r}"
+            raise ValueError(msg)
+        values.append(float(value))
+    return values
+
+
+def _check_range(low: object, high: object) -> tuple[float, float]:
+    lo, hi = check_real("low", low), check_real("high", high)
+    for name, value in (("low", lo), ("high", hi)):
+        if not math.isfinite(value):
+            msg = f"{name} must be finite, got {value!r}"
+            raise ValueError(msg)
+    if not lo < hi:
+        msg = f"low must be < high, got low={low!r} and high={high!r}"
+        raise ValueError(msg)
+    return lo, hi
+
+
+def make_linear_data(
+    n: int = 100,
+    coef: Sequence[float] | Tensor = (3.0, 2.0),
+    *,
+    low: float = -1.0,
+    high: float = 1.0,
+    noise: Noise = "uniform",
+    noise_scale: float = 1.0,
+    seed: SeedLike = None,
+    device: str | torch.device | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> LinearData:
+    """Draw ``n`` samples of ``y = x @ coef + noise``.
+
+    Parameters
+    ----------
+    n : int, default 100
+        Number of samples, at least 1.
+    coef : sequence of float or Tensor, default (3.0, 2.0)
+        True coefficients, at least two: the slopes, then the intercept.
+    low, high : float, default -1.0 and 1.0
+        The inputs (every column but the last) are uniform in ``[low, high)``.
+    noise : {"uniform", "normal", "none"}, default "uniform"
+        ``"uniform"`` adds ``noise_scale * U(0, 1)`` as the lesson does (its mean, 0.5, ends up
+        in the intercept), ``"normal"`` adds ``noise_scale * N(0, 1)``, ``"none"`` adds nothing.
+    noise_scale : float, default 1.0
+        Multiplies the noise; must be finite and >= 0.
+    seed : int, torch.Generator or None
+        Seed for the draws; ``None`` draws fresh randomness.
+    device : str, torch.device or None
+        Where the returned tensors live (see :func:`resolve_device`); ``None`` means the CPU.
+    dtype : torch.dtype, default torch.float32
+        A floating-point dtype.
+
+    Returns
+    -------
+    LinearData
+        ``x`` of shape ``(n, k)`` with a last column of ones, ``y`` of shape ``(n,)`` and
+        ``coef`` of shape ``(k,)``.
+
+    Notes
+    -----
+    Everything is drawn on the CPU and then moved, so the same seed gives bit-identical data on
+    every device.
+
+    Examples
+    --------
+    >>> data = make_linear_data(5, seed=0)
+    >>> data.x.shape, data.y.shape
+    (torch.Size([5, 2]), torch.Size([5]))
+    >>> bool((data.x[:, -1] == 1).all())
+    True
+    """
+    n = check_positive_int("n", n)
+    coefs = _check_coef(coef)
+    low, high = _check_range(low, high)
+    if noise not in _NOISES:
+        msg = f"noise must be one of {', '.join(map(repr, _NOISES))}, got {noise!r}"
+        raise ValueError(msg)
+    scale = check_real("noise_scale", noise_scale)
+    if not (math.isfinite(scale) and scale >= 0):
+        msg = f"noise_scale must be finite and >= 0, got {noise_scale!r}"
+        raise ValueError(msg)
+    if not isinstance(cast(object, dtype), torch.dtype) or not dtype.is_floating_point:
+        msg = f"dtype must be a floating-point torch.dtype, got {dtype!r}"
+        raise TypeError(msg)
+    target = torch.device("cpu") if device is None else resolve_device(device)
+    generator = make_generator(check_seed(seed))
+
+    k = len(coefs)
+    true_coef = torch.tensor(coefs, dtype=dtype)
+    x = torch.ones(n, k, dtype=dtype)
+    x[:, :-1].uniform_(low, high, generator=generator)
+    y = x @ true_coef
+    if noise == "uniform":
+        y += scale * torch.rand(n, generator=generator, dtype=dtype)
+    elif noise == "normal":
+        y += scale * torch.randn(n, generator=generator, dtype=dtype)
+    return LinearData(x=x.to(target), y=y.to(target), coef=true_coef.to(target))
