@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sgd_tutorial import LinearData, make_linear_data
+
+
+def test_lesson_layout(lesson: LinearData) -> None:
+    assert lesson.x.shape == (100, 2)
+    assert lesson.y.shape == (100,)
+    assert lesson.n == 100
+    torch.testing.assert_close(lesson.coef, torch.tensor([3.0, 2.0]))
+    assert bool((lesson.x[:, -1] == 1).all())
+    assert bool((lesson.x[:, 0] >= -1).all())
+    assert bool((lesson.x[:, 0] < 1).all())
+    noise = lesson.y - lesson.x @ lesson.coef
+    assert float(noise.min()) >= 0.0
+    assert float(noise.max()) < 1.0
+    assert 0.4 < float(noise.mean()) < 0.6
+
+
+def test_noise_kinds() -> None:
+    clean = make_linear_data(1000, noise="none", seed=1)
+    torch.testing.assert_close(clean.y, clean.x @ clean.coef)
+    normal = make_linear_data(20_000, noise="normal", noise_scale=0.25, seed=1)
+    residual = normal.y - normal.x @ normal.coef
+    assert abs(float(residual.mean())) < 0.01
+    assert abs(float(residual.std()) - 0.25) < 0.01
+    assert float(residual.min()) < 0  # not uniform
+
+
+def test_same_seed_same_data_and_generator_seed() -> None:
+    a = make_linear_data(50, seed=7)
+    b = make_linear_data(50, seed=7)
+    c = make_linear_data(50, seed=8)
+    assert torch.equal(a.x, b.x)
+    assert torch.equal(a.y, b.y)
+    assert not torch.equal(a.x, c.x)
+    g1 = torch.Generator().manual_seed(7)
+    g2 = torch.Generator().manual_seed(7)
+    assert torch.equal(make_linear_data(5, seed=g1).y, make_linear_data(5, seed=g2).y)
+
+
+def test_more_features_and_range() -> None:
+    data = make_linear_data(64, coef=(1.0, -2.0, 0.5, 4.0), low=-30.0, high=30.0, seed=0)
+    assert data.x.shape == (64, 4)
+    assert bool((data.x[:, :3].abs() <= 30).all())
+    assert float(data.x[:, :3].abs().max()) > 20
+
+
+def test_dtype_and_device(device: str) -> None:
+    data = make_linear_data(10, seed=3, device=device, dtype=torch.float64)
+    assert data.x.dtype == data.y.dtype == data.coef.dtype == torch.float64
+    assert data.x.device.type == device
+    cpu = make_linear_data(10, seed=3, dtype=torch.float64)
+    assert torch.equal(data.x.cpu(), cpu.x)  # bit-identical on every device
+    assert torch.equal(data.y.cpu(), cpu.y)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    k=st.integers(2, 5),
+    dtype=st.sampled_from([torch.float16, torch.bfloat16, torch.float32, torch.float64]),
+    noise=st.sampled_from(["uniform", "normal", "none"]),
+)
+def test_shapes_and_dtypes(n: int, k: int, dtype: torch.dtype, noise: str) -> None:
+    data = make_linear_data(n, coef=[1.0] * k, noise=noise, seed=0, dtype=dtype)  # type: ignore[arg-type]
+    assert data.x.shape == (n, k)
+    assert data.y.shape == (n,)
+    assert data.coef.shape == (k,)
+    assert data.x.dtype == data.y.dtype == dtype
+    assert bool((data.x[:, -1] == 1).all())
+    assert bool(torch.isfinite(data.y).all())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"n": 0}, ValueError, r"n must be an integer >= 1, got 0"),
+        ({"n": -3}, ValueError, r"n must be .* got -3"),
+        ({"n": 2.5}, TypeError, r"n must be an integer, got 2\.5"),
+        ({"n": True}, TypeError, r"n must be an integer, got True"),
+        ({"coef": (3.0,)}, ValueError, r"coef must have at least 2 values"),
+        ({"coef": "ab"}, TypeError, r"coef must be a sequence"),
+        ({"coef": (1.0, float("nan"))}, ValueError, r"coef must contain only finite"),
+        ({"low": 1.0, "high": 1.0}, ValueError, r"low must be < high, got low=1\.0 and high=1\.0"),
+        ({"low": 2.0, "high": -2.0}, ValueError, r"low must be < high"),
+        ({"low": float("-inf")}, ValueError, r"low must be finite"),
+        ({"noise": "gaussian"}, ValueError, r"noise must be one of .* got 'gaussian'"),
+        ({"noise_scale": -1.0}, ValueError, r"noise_scale must be finite and >= 0, got -1\.0"),
+        ({"dtype": torch.int64}, TypeError, r"dtype must be a floating-point torch\.dtype"),
+        ({"seed": "abc"}, TypeError, r"seed must be an integer, got 'abc'"),
+        ({"device": "tpu"}, ValueError, r"device 'tpu' is not a device name; available"),
+        ({"device": "cuda:7"}, ValueError, r"device 'cuda:7' is not available"),
+    ],
+)
+def test_bad_input(kwargs: dict[str, object], error: type[Exception], pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        make_linear_data(**kwargs)  # type: ignore[arg-type]
