@@ -9,6 +9,7 @@ from __future__ import annotations
 from sgd_tutorial.closed_form import hessian_eigenvalues, least_squares, max_stable_lr
 from sgd_tutorial.data import LinearData, make_linear_data
 from sgd_tutorial.devices import available_devices, resolve_device
+from sgd_tutorial.distributed import sgd_distributed
 from sgd_tutorial.iterators import with_next
 from sgd_tutorial.losses import mse, rmse, sse
 from sgd_tutorial.optimize import DivergenceError, Fit, Step, gradient_descent, iter_sgd, sgd
@@ -32,6 +33,7 @@ __all__ = [
     "resolve_device",
     "rmse",
     "sgd",
+    "sgd_distributed",
     "sse",
     "with_next",
 ]
