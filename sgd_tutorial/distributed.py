@@ -21,13 +21,7 @@ import torch.distributed as dist
 from torch import Tensor
 
 from sgd_tutorial._checks import SeedLike, check_positive_int, check_seed
-from sgd_tutorial.optimize import (
-    _CHUNK_ROWS,
-    Fit,
-    _batch_statistics,
-    _divergence,
-    _SGDRun,
-)
+from sgd_tutorial.optimize import Fit, _batch_statistics, _SGDRun
 
 __all__ = ["sgd_distributed"]
 
@@ -136,41 +130,29 @@ class _DataParallelRun(_SGDRun):
         """Return the rows ``[lo, hi)`` of a global batch of ``size`` rows that this rank takes."""
         return size * self.rank // self.world, size * (self.rank + 1) // self.world
 
+    def statistics(
+        self, rows: Tensor | slice, count: int, size: int
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """Reduce this rank's share of each batch, then sum the statistics over the ranks."""
+        a, e = self._share(size)  # may be empty: a short last batch has fewer rows than ranks
+        k = self.x.shape[1]
+        if isinstance(rows, slice):
+            xb = self.x[rows].view(count, size, k)[:, a:e]
+            yb = self.y[rows].view(count, size)[:, a:e]
+        else:
+            xs, ys = self.gather(rows.view(count, size)[:, a:e].reshape(-1))
+            xb, yb = xs.view(count, e - a, k), ys.view(count, e - a)
+        gram, xty, yty = _batch_statistics(xb, yb, self.trainer.acc)
+        # One all-reduce per chunk: the sums of this chunk's statistics over the ranks are the
+        # statistics of the global batches.
+        packed = torch.cat([gram.reshape(count, k * k), xty, yty[:, None]], dim=1)
+        dist.all_reduce(packed, op=dist.ReduceOp.SUM, group=self.group)
+        return packed[:, : k * k].reshape(count, k, k), packed[:, k * k : -1], packed[:, -1]
+
     def train(self) -> Fit:
         """Run every epoch, one all-reduce per chunk of batches, and return the fit."""
-        n, size, trainer = self.n, self.batch_size, self.trainer
-        per_chunk = max(1, _CHUNK_ROWS // size)
-        full, rest = divmod(n, size)
-        k = int(self.x.shape[1])
-        for _ in range(self.epochs):
-            order = self._order()  # the same permutation on every rank: the same seed
-            spans = [
-                (first, min(per_chunk, full - first), size) for first in range(0, full, per_chunk)
-            ]
-            if rest and not self.drop_last:
-                spans.append((full, 1, rest))
-            for first_batch, count, b in spans:
-                lo, hi = first_batch * size, first_batch * size + count * b
-                a, e = self._share(b)
-                if order is None:
-                    xb = self.x[lo:hi].view(count, b, k)[:, a:e]
-                    yb = self.y[lo:hi].view(count, b)[:, a:e]
-                else:
-                    mine = order[lo:hi].view(count, b)[:, a:e].reshape(-1)
-                    xb = self.x.index_select(0, mine).view(count, e - a, k)
-                    yb = self.y.index_select(0, mine).view(count, e - a)
-                gram, xty, yty = _batch_statistics(xb, yb, trainer.acc)
-                # One all-reduce per chunk: the sums of this chunk's statistics over the ranks
-                # are the statistics of the global batches.
-                packed = torch.cat([gram.reshape(count, k * k), xty, yty[:, None]], dim=1)
-                dist.all_reduce(packed, op=dist.ReduceOp.SUM, group=self.group)
-                gram = packed[:, : k * k].reshape(count, k, k)
-                xty, yty = packed[:, k * k : k * k + k], packed[:, -1]
-                first_step = trainer.done
-                trainer.run(gram, xty, yty, b)
-                bad = trainer.first_non_finite(first_step)
-                if bad is not None:
-                    raise _divergence(trainer, bad, self.settings, "; try a smaller lr")
+        for _ in self.chunks():
+            pass
         return self.fit()
 
 

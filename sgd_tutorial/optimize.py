@@ -148,21 +148,22 @@ def _accumulator_dtype(device: torch.device) -> torch.dtype:
 def _batch_statistics(xb: Tensor, yb: Tensor, dtype: torch.dtype) -> tuple[Tensor, Tensor, Tensor]:
     """Per-batch ``xᵀx``, ``xᵀy`` and ``yᵀy`` of batches ``xb (c, b, k)`` and ``yb (c, b)``.
 
-    Rows are reduced in slices of ``_CHUNK_ROWS`` so a full batch of millions of rows is never
-    copied whole into the accumulator dtype.
+    Rows are copied, ``_CHUNK_ROWS`` at a time, into a feature-major buffer ``w = [xᵀ; yᵀ]`` of
+    shape ``(c, k + 1, rows)`` in the accumulator dtype, and ``w wᵀ`` accumulates all three
+    statistics in one batched product of contiguous rows (what BLAS does fastest). So a full
+    batch of millions of rows is never copied whole.
     """
     count, size, k = xb.shape
-    gram = torch.zeros(count, k, k, dtype=dtype, device=xb.device)
-    xty = torch.zeros(count, k, dtype=dtype, device=xb.device)
-    yty = torch.zeros(count, dtype=dtype, device=xb.device)
-    rows = max(1, _CHUNK_ROWS // count)
+    acc = torch.zeros(count, k + 1, k + 1, dtype=dtype, device=xb.device)
+    rows = max(1, min(size, _CHUNK_ROWS // count))  # size may be 0 (an empty share)
+    buffer = torch.empty(count, k + 1, rows, dtype=dtype, device=xb.device)
     for start in range(0, size, rows):
-        xs = xb[:, start : start + rows].to(dtype)
-        ys = yb[:, start : start + rows].to(dtype)
-        gram.baddbmm_(xs.mT, xs)
-        xty.add_((xs.mT @ ys[..., None])[..., 0])
-        yty.add_(ys.square().sum(-1))
-    return gram, xty, yty
+        stop = min(start + rows, size)
+        w = buffer[..., : stop - start]
+        w[:, :k] = xb[:, start:stop].mT
+        w[:, k] = yb[:, start:stop]
+        acc.baddbmm_(w, w.mT)
+    return acc[:, :k, :k], acc[:, :k, k], acc[:, k, k]
 
 
 class _Trainer:
@@ -201,8 +202,11 @@ class _Trainer:
 
         z = torch.empty(count + 1, 2 * k, dtype=self.acc, device=self.device)
         z[0] = self.state
-        for t in range(count):
-            torch.addmv(d[t], m[t], z[t], out=z[t + 1])
+        # unbind makes all the per-step views in one call: indexing m[t], z[t] in the loop
+        # would cost more than the addmv itself.
+        zs = z.unbind(0)
+        for m_t, d_t, z_t, z_next in zip(m.unbind(0), d.unbind(0), zs[:-1], zs[1:], strict=True):
+            torch.addmv(d_t, m_t, z_t, out=z_next)
         self.state = z[count].clone()
 
         before = z[:-1, :k]
@@ -231,6 +235,26 @@ class _Trainer:
             momentum=self.momentum,
             **settings,
         )
+
+
+# Integer dtypes as wide as a whole row of x, for gathering rows as single elements.
+_ROW_WORDS = {2: torch.int16, 4: torch.int32, 8: torch.int64}
+
+
+def _rows_as_words(x: Tensor) -> Tensor | None:
+    """A 1-D integer view of ``x`` with one element per row, or ``None`` if there is none.
+
+    On the CPU, ``index_select`` gathers single elements several times faster than short rows
+    (for the lesson's ``(n, 2)`` float32 data, 8-byte rows). The view copies nothing, and
+    gathering through it moves exactly the same bits.
+    """
+    word = _ROW_WORDS.get(x.shape[1] * x.element_size())
+    if word is None or x.device.type != "cpu" or not x.is_contiguous():
+        return None
+    try:
+        return x.view(word).view(-1)
+    except RuntimeError:  # the storage offset is not a whole number of words
+        return None
 
 
 def _place(x: Tensor, y: Tensor, device: str | torch.device | None) -> tuple[Tensor, Tensor]:
@@ -366,6 +390,7 @@ class _SGDRun:
         seed = check_seed(seed)
         self.generator = make_generator(seed)
         self.x, self.y = _place(x, y, device)
+        self.x_words = _rows_as_words(self.x)
         n = len(self.x)
         if drop_last and batch_size > n:
             msg = f"batch_size must be <= n={n} when drop_last=True, got {batch_size}"
@@ -390,37 +415,54 @@ class _SGDRun:
         # memory of the permutation, which is the only O(n) allocation per epoch.
         index_dtype = torch.int32 if self.n < 2**31 else torch.int64
         order = torch.randperm(self.n, generator=self.generator, dtype=index_dtype)
+        if self.x.device.type == "cuda":
+            # From pinned memory the upload is queued on the stream, not waited for.
+            return order.pin_memory().to(self.x.device, non_blocking=True)
         return order.to(self.x.device)
 
-    def chunks(self) -> Iterator[tuple[int, Tensor, int, int, int]]:
-        """Train chunk by chunk, yielding ``(epoch, indices, first_step, count, batch_size)``."""
+    def gather(self, rows: Tensor) -> tuple[Tensor, Tensor]:
+        """Return the samples at ``rows``: ``x`` of shape ``(len(rows), k)`` and ``y``."""
+        # On the CPU, index_select gathers faster with int64 indices than int32.
+        index = rows.long() if rows.device.type == "cpu" else rows
+        if self.x_words is None:
+            xb = self.x.index_select(0, index)
+        else:
+            words = self.x_words.index_select(0, index)
+            xb = words.view(self.x.dtype).view(len(rows), self.x.shape[1])
+        return xb, self.y.index_select(0, index)
+
+    def statistics(
+        self, rows: Tensor | slice, count: int, size: int
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """Return ``xᵀx``, ``xᵀy``, ``yᵀy`` of ``count`` batches of ``size`` samples at ``rows``.
+
+        ``rows`` holds the samples' indices, or is a slice when the epoch runs in order.
+        Data-parallel runs override this to reduce their share and sum over the processes.
+        """
+        xb, yb = (self.x[rows], self.y[rows]) if isinstance(rows, slice) else self.gather(rows)
+        return _batch_statistics(xb.view(count, size, -1), yb.view(count, size), self.trainer.acc)
+
+    def chunks(self) -> Iterator[tuple[int, Tensor | slice, int, int, int]]:
+        """Train chunk by chunk, yielding ``(epoch, rows, first_step, count, batch_size)``."""
         n, size = self.n, self.batch_size
         per_chunk = max(1, _CHUNK_ROWS // size)
         full, rest = divmod(n, size)
+        spans = [
+            (first, min(per_chunk, full - first), size) for first in range(0, full, per_chunk)
+        ]
+        if rest and not self.drop_last:
+            spans.append((full, 1, rest))
         for epoch in range(self.epochs):
             order = self._order()
-            spans = [
-                (first, min(per_chunk, full - first), size) for first in range(0, full, per_chunk)
-            ]
-            if rest and not self.drop_last:
-                spans.append((full, 1, rest))
             for first_batch, count, b in spans:
-                lo, hi = first_batch * size, first_batch * size + count * b
-                if order is None:
-                    indices = torch.arange(lo, hi, device=self.x.device)
-                    xb, yb = self.x[lo:hi], self.y[lo:hi]
-                else:
-                    indices = order[lo:hi]
-                    xb, yb = self.x.index_select(0, indices), self.y.index_select(0, indices)
+                lo = first_batch * size
+                rows = slice(lo, lo + count * b) if order is None else order[lo : lo + count * b]
                 first_step = self.trainer.done
-                stats = _batch_statistics(
-                    xb.view(count, b, -1), yb.view(count, b), self.trainer.acc
-                )
-                self.trainer.run(*stats, b)
+                self.trainer.run(*self.statistics(rows, count, b), b)
                 bad = self.trainer.first_non_finite(first_step)
                 if bad is not None:
                     raise _divergence(self.trainer, bad, self.settings, "; try a smaller lr")
-                yield epoch, indices, first_step, count, b
+                yield epoch, rows, first_step, count, b
 
     def fit(self) -> Fit:
         return self.trainer.fit(self.settings)
@@ -538,7 +580,12 @@ def iter_sgd(
 
 def _steps(run: _SGDRun) -> Iterator[Step]:
     trainer = run.trainer
-    for epoch, indices, first_step, count, b in run.chunks():
+    for epoch, rows, first_step, count, b in run.chunks():
+        indices = (
+            torch.arange(rows.start, rows.stop, device=run.x.device)
+            if isinstance(rows, slice)
+            else rows
+        )
         for i in range(count):
             t = first_step + i
             yield Step(
