@@ -48,11 +48,13 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
-from sgd_tutorial import make_linear_data, mse, sgd
+from sgd_tutorial import make_linear_data, mse, resolve_device, sgd
 
-data = make_linear_data(100, coef=(3.0, 2.0), seed=0)
+# This check runs on your best device; the two-process run below uses gloo on the CPU.
+device = resolve_device("auto")
+data = make_linear_data(100, coef=(3.0, 2.0), seed=0, device=device)
 xb, yb = data.x[:10], data.y[:10]  # one batch of 10 rows
-p = torch.tensor([-1.0, 1.0], requires_grad=True)
+p = torch.tensor([-1.0, 1.0], requires_grad=True, device=device)
 
 
 def gradient(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -64,10 +66,10 @@ def gradient(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 whole = gradient(xb, yb)
 halves = [gradient(xb[:5], yb[:5]), gradient(xb[5:], yb[5:])]
 average = (halves[0] + halves[1]) / 2
-print(f"gradient of the whole batch:        {whole.numpy().round(5)}")
-print(f"gradient of the first half:         {halves[0].numpy().round(5)}")
-print(f"gradient of the second half:        {halves[1].numpy().round(5)}")
-print(f"average of the halves:              {average.numpy().round(5)}")
+print(f"gradient of the whole batch:        {whole.cpu().numpy().round(5)}")
+print(f"gradient of the first half:         {halves[0].cpu().numpy().round(5)}")
+print(f"gradient of the second half:        {halves[1].cpu().numpy().round(5)}")
+print(f"average of the halves:              {average.cpu().numpy().round(5)}")
 print(f"largest difference from the whole:  {float((average - whole).abs().max()):.1e}")
 
 # %%
@@ -86,8 +88,8 @@ print(f"largest difference from the whole:  {float((average - whole).abs().max()
 
 gram_whole = xb.T @ xb
 gram_slices = xb[:5].T @ xb[:5] + xb[5:].T @ xb[5:]
-print(f"XᵀX of the batch:\n{gram_whole.numpy().round(4)}")
-print(f"sum of the slices' XᵀX:\n{gram_slices.numpy().round(4)}")
+print(f"XᵀX of the batch:\n{gram_whole.cpu().numpy().round(4)}")
+print(f"sum of the slices' XᵀX:\n{gram_slices.cpu().numpy().round(4)}")
 
 # %%
 # Summing these statistics over the workers is the same computation as averaging their
@@ -227,3 +229,5 @@ plt.show()
 #   nothing in the result, only who does the work. Adding workers while keeping the batch
 #   *per worker* fixed makes the global batch bigger, which changes the noise of SGD and,
 #   usually, the learning rate that works best.
+
+# sphinx_gallery_thumbnail_number = 1

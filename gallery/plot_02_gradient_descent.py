@@ -1,0 +1,234 @@
+"""
+Gradient descent with autograd
+==============================
+
+The first tutorial left us with data, a :term:`model` ``x @ a`` and a :term:`loss function`,
+and a guess ``a = (-1, 1)`` whose loss is large. Here we improve the guess step by step:
+PyTorch's :term:`autograd` computes the :term:`gradient` of the loss, and
+:term:`gradient descent` moves the :term:`parameters` a little way against it. We write the
+update by hand first, break it in the two ways beginners do, and then check it against the
+package's own :func:`~sgd_tutorial.gradient_descent` and the exact answer.
+"""
+
+# sphinx_gallery_thumbnail_number = 2
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+
+from sgd_tutorial import (
+    gradient_descent,
+    least_squares,
+    make_linear_data,
+    mse,
+    plot_fit,
+    resolve_device,
+)
+
+device = resolve_device("auto")
+print(f"running on {device}")
+
+# The same 100 points as in the first tutorial: slope 3, intercept 2, uniform noise.
+data = make_linear_data(100, coef=(3.0, 2.0), seed=0, device=device)
+x, y = data.x, data.y
+
+# %%
+# A tensor that asks for its gradient
+# -----------------------------------
+#
+# An ordinary :term:`tensor` is just numbers. To get a gradient, PyTorch must record every
+# operation done with a tensor, and it does that only for tensors with ``requires_grad=True``.
+# :class:`torch.nn.Parameter` is a tensor subclass that sets this flag for you; it also marks the
+# tensor as a learnable weight, so a :class:`torch.nn.Module` that holds it lists it among its
+# ``parameters()``, which is how optimizers find what to update.
+
+guess = torch.tensor([-1.0, 1.0], device=device)
+a = nn.Parameter(guess.clone())
+print("plain tensor:", guess, "| requires_grad:", guess.requires_grad)
+print("parameter:   ", a, "| requires_grad:", a.requires_grad)
+print("is a Parameter a Tensor?", isinstance(a, torch.Tensor))
+
+# %%
+# Because ``a`` requires a gradient, the loss computed from it remembers how it was made: it
+# carries a ``grad_fn``, the last node of a graph that leads back to ``a``. Before anything has
+# been computed backwards, ``a.grad`` is ``None``.
+
+loss = mse(x @ a, y)
+print("loss:", loss)
+print("a.grad before backward():", a.grad)
+
+# %%
+# ``loss.backward()`` walks that graph from the loss back to ``a`` and stores
+# :math:`\partial L / \partial a` in ``a.grad``. For the :term:`mean squared error` of a linear
+# model we can also write the gradient down exactly, which lets us check autograd:
+#
+# .. math::
+#
+#    \nabla_a L = \frac{2}{n} X^\top (X a - y)
+
+loss.backward()
+by_formula = 2 / len(x) * x.T @ (x @ a.detach() - y)
+print("a.grad from autograd:", a.grad)
+print("the same by formula: ", by_formula)
+print(f"largest difference: {(a.grad - by_formula).abs().max().item():.2e}")
+
+# %%
+# The update, written out
+# -----------------------
+#
+# One step of gradient descent moves every parameter against its gradient, scaled by the
+# :term:`learning rate` :math:`\eta`:
+#
+# .. math::
+#
+#    a \leftarrow a - \eta \, \nabla_a L(a)
+#
+# In PyTorch that is four lines, and each one matters:
+#
+# 1. ``loss.backward()`` fills ``a.grad``;
+# 2. ``with torch.no_grad():`` the update itself must not be recorded in the graph (it is not
+#    part of the model, and recording an in-place change to ``a`` is an error, as we will see);
+# 3. ``a.sub_(lr * a.grad)`` subtracts in place, so ``a`` stays the same Parameter object;
+# 4. ``a.grad.zero_()`` clears the gradient, because ``backward()`` *adds* to ``a.grad`` rather
+#    than overwriting it.
+#
+# We start again from the guess and take 100 steps with a learning rate of 0.1, printing the
+# loss every 10 steps.
+
+lr = 0.1
+a = nn.Parameter(guess.clone())
+hand_losses = []
+
+for t in range(100):
+    y_hat = x @ a  # predictions
+    loss = mse(y_hat, y)  # how wrong they are
+    loss.backward()  # d loss / d a, into a.grad
+    with torch.no_grad():
+        a.sub_(lr * a.grad)  # one step downhill
+        a.grad.zero_()  # forget this step's gradient
+    hand_losses.append(loss.detach())
+    if t % 10 == 0:
+        print(f"step {t:3d}   loss {loss.item():.4f}")
+
+hand_losses = torch.stack(hand_losses).cpu()
+print("fitted a:", a.detach().cpu())
+
+# %%
+# The loss drops fast at first and then levels off: it cannot go below the part of the noise no
+# line can explain. The slope and intercept printed last are close to 3 and to 2 plus the mean of
+# the noise, as the first tutorial predicted.
+#
+# Plotting needs ``detach()``
+# ---------------------------
+#
+# ``a`` still requires a gradient, and NumPy (which matplotlib uses) cannot hold that, so
+# converting it fails. ``a.detach()`` is the same numbers without the graph:
+
+try:
+    a.cpu().numpy()
+except RuntimeError as error:
+    print("RuntimeError:", error)
+print("detached:", a.detach().cpu().numpy())
+
+# %%
+# The fitted line, drawn from the detached parameters, next to where we started:
+
+fig, ax = plt.subplots(figsize=(6, 4))
+plot_fit(x.cpu(), y.cpu(), guess.cpu(), ax=ax, label="start: the guess (-1, 1)", color="C3")
+plot_fit(x.cpu(), y.cpu(), a.detach().cpu(), ax=ax, data=False, label="after 100 steps")
+ax.set_xlabel("input u")
+ax.set_ylabel("y")
+ax.set_title("The line before and after 100 steps of gradient descent")
+plt.show()
+
+# %%
+# Mistake 1: forgetting ``a.grad.zero_()``
+# ----------------------------------------
+#
+# Remove the last line of the update and every ``backward()`` adds the new gradient to all the
+# old ones. The step is then taken along the *sum* of every gradient so far, which keeps pushing
+# in directions that were right many steps ago. The parameters overshoot, swing back, and
+# overshoot again: the loss rises and falls instead of settling.
+
+a = nn.Parameter(guess.clone())
+forgetful_losses = []
+for _ in range(100):
+    loss = mse(x @ a, y)
+    loss.backward()  # adds to a.grad ...
+    with torch.no_grad():
+        a.sub_(lr * a.grad)  # ... and a.grad is never cleared
+    forgetful_losses.append(loss.detach())
+forgetful_losses = torch.stack(forgetful_losses).cpu()
+
+print("loss every 5 steps without zero_():")
+print([round(v, 3) for v in forgetful_losses[::5].tolist()])
+print(f"after 100 steps: {forgetful_losses[-1].item():.4f} (with zero_(): {hand_losses[-1]:.4f})")
+
+fig, ax = plt.subplots(figsize=(6, 4))
+ax.plot(hand_losses, label="with a.grad.zero_()")
+ax.plot(forgetful_losses, label="without: the gradients pile up")
+ax.set_yscale("log")
+ax.set_xlabel("step")
+ax.set_ylabel("loss (MSE, log scale)")
+ax.set_title("The loss at each step, with and without zeroing the gradient")
+ax.legend()
+plt.show()
+
+# %%
+# Mistake 2: updating outside ``torch.no_grad()``
+# -----------------------------------------------
+#
+# Without the ``no_grad`` block, PyTorch would have to record "``a`` was changed in place" in the
+# graph that ``a`` itself starts. It refuses, because that would make the gradients of anything
+# computed from ``a`` meaningless:
+
+a = nn.Parameter(guess.clone())
+mse(x @ a, y).backward()
+try:
+    a.sub_(lr * a.grad)
+except RuntimeError as error:
+    print("RuntimeError:", error)
+
+# %%
+# A *leaf* is a tensor you created yourself rather than one computed from others; our Parameter
+# is one. (Writing ``a = a - lr * a.grad`` instead avoids the error, but silently makes ``a`` a
+# new, non-leaf tensor whose ``.grad`` is no longer filled in: the next step would fail.)
+#
+# The same fit, from the package
+# ------------------------------
+#
+# :func:`sgd_tutorial.gradient_descent` runs exactly this update (without building a graph, which
+# is faster) and records every step. :func:`sgd_tutorial.least_squares` solves the problem in
+# closed form, the exact minimum of the loss. After 100 steps from the same start, all three
+# agree:
+
+a = nn.Parameter(guess.clone())
+for _ in range(100):
+    loss = mse(x @ a, y)
+    loss.backward()
+    with torch.no_grad():
+        a.sub_(lr * a.grad)
+        a.grad.zero_()
+by_hand = a.detach().cpu()
+
+fit = gradient_descent(x, y, init=(-1.0, 1.0), lr=lr, steps=100)
+exact = least_squares(x, y).cpu()
+print("by hand:           ", by_hand)
+print("gradient_descent:  ", fit.coef)
+print("least_squares:     ", exact)
+print(f"max |by hand - gradient_descent|: {(by_hand - fit.coef).abs().max().item():.2e}")
+print(f"max |by hand - least_squares|:    {(by_hand - exact).abs().max().item():.2e}")
+loss_by_hand = mse(x @ a.detach(), y).item()
+loss_exact = mse(x @ exact.to(device), y).item()
+print(
+    f"loss: by hand {loss_by_hand:.6f}, exact {loss_exact:.6f}, "
+    f"excess {loss_by_hand - loss_exact:.1e}"
+)
+
+# %%
+# Our loop and the package agree to float32 rounding. Both are still a little away from the exact
+# coefficients after 100 steps, though the loss is already within a tiny excess of the minimum:
+# gradient descent approaches the minimum step by step, fastest along the steep direction of the
+# loss and slowest along the flat one, where a change in the parameters barely changes the loss. The next tutorial makes that
+# visible, by animating the line and the path the parameters take across the
+# :term:`loss landscape`.

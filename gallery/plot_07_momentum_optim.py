@@ -1,0 +1,325 @@
+"""
+Momentum and ``torch.optim``
+============================
+
+So far every update in these tutorials was written by hand or run by
+:func:`sgd_tutorial.sgd`. PyTorch ships the same algorithm as
+``torch.optim.SGD``, and most real code uses that. This tutorial does three
+things:
+
+1. shows that our :term:`SGD` and ``torch.optim.SGD`` produce the same
+   :term:`parameters` step for step, when they see the same batches;
+2. explains heavy-ball :term:`momentum` and shows, on a badly conditioned
+   problem, why it is worth having;
+3. works out how momentum moves the largest stable :term:`learning rate`, and
+   ends with pointers for what to learn next.
+"""
+
+# %%
+# Setup
+# -----
+# Seeds are fixed so every number below is the same on each run, and
+# ``resolve_device("auto")`` picks a GPU when there is one.
+
+import matplotlib.pyplot as plt
+import torch
+
+from sgd_tutorial import (
+    DivergenceError,
+    gradient_descent,
+    hessian_eigenvalues,
+    iter_sgd,
+    least_squares,
+    make_linear_data,
+    max_stable_lr,
+    mse,
+    resolve_device,
+)
+from sgd_tutorial.plotting import plot_landscape, plot_losses
+
+torch.manual_seed(0)
+device = resolve_device("auto")
+print(f"device: {device}")
+
+# %%
+# Our ``sgd`` is ``torch.optim.SGD``
+# ----------------------------------
+# ``torch.optim.SGD`` keeps one extra tensor per parameter, the *velocity*
+# :math:`v`, and with momentum :math:`\beta` it updates
+#
+# .. math::
+#
+#    v \leftarrow \beta v + g, \qquad p \leftarrow p - \eta\, v,
+#
+# where :math:`g` is the :term:`gradient` of the batch's loss and :math:`\eta`
+# the learning rate. With :math:`\beta = 0` the velocity is just the gradient,
+# and this is the lesson's update ``p -= lr * p.grad``. Our engine applies the
+# same rule (it computes the gradient from a formula instead of with
+# :term:`autograd`).
+#
+# To compare the two fairly they must see the same batches in the same order.
+# :func:`~sgd_tutorial.iter_sgd` yields one :class:`~sgd_tutorial.Step` per
+# update, and each step carries the ``indices`` of its batch, so we can replay
+# exactly those batches through ``torch.optim.SGD``.
+
+data = make_linear_data(100, seed=0, device=device)
+init = (-1.0, 1.0)
+lr = 0.1
+
+
+def torch_optim_path(steps, lr, momentum):
+    """Run torch.optim.SGD over the batches of ``steps``; return every parameter vector."""
+    p = torch.nn.Parameter(torch.tensor(init, device=device))
+    optimizer = torch.optim.SGD([p], lr=lr, momentum=momentum)
+    path = [p.detach().clone()]
+    for step in steps:
+        xb, yb = data.x[step.indices], data.y[step.indices]
+        optimizer.zero_grad()
+        mse(xb @ p, yb).backward()
+        optimizer.step()
+        path.append(p.detach().clone())
+    return torch.stack(path)
+
+
+print(
+    f"{'momentum':>8} {'updates':>7} {'max |ours - torch.optim|':>25} {'in float32 spacings':>20}"
+)
+for momentum in (0.0, 0.9):
+    steps = list(
+        iter_sgd(data.x, data.y, init, lr=lr, epochs=5, batch_size=5, momentum=momentum, seed=0)
+    )
+    ours = torch.stack([torch.tensor(init, device=device)] + [step.params for step in steps])
+    theirs = torch_optim_path(steps, lr, momentum)
+    gap = float((ours - theirs).abs().max())
+    # the distance between neighbouring float32 numbers at the largest parameter value
+    top = ours.abs().max()
+    spacing = float(torch.nextafter(top, 2 * top) - top)
+    print(f"{momentum:8.1f} {len(steps):7d} {gap:25.2e} {gap / spacing:20.1f}")
+    print(
+        f"         final parameters: ours {ours[-1].tolist()}, torch.optim {theirs[-1].tolist()}"
+    )
+
+# %%
+# The two trajectories agree to within a couple of float32 spacings at every
+# step, with and without momentum: the only differences are rounding, because
+# our engine accumulates in float64 and rounds once, while ``torch.optim`` does
+# every operation in float32. So everything these tutorials show about our
+# ``sgd`` holds for ``torch.optim.SGD`` too.
+#
+# Heavy-ball momentum
+# -------------------
+# Unrolling the update shows what the velocity is: a running sum of past
+# gradients, each one discounted by another factor :math:`\beta` per step,
+#
+# .. math::
+#
+#    v_t = g_t + \beta g_{t-1} + \beta^2 g_{t-2} + \dots
+#
+# Where successive gradients point the same way, they add up, and the step
+# grows towards :math:`\eta / (1 - \beta)` times the gradient. Where they flip
+# sign from one step to the next (the iterates bouncing between the walls of a
+# valley), they cancel. Written with the parameters only, the update is
+#
+# .. math::
+#
+#    p_{t+1} = p_t - \eta\, g_t + \beta\, (p_t - p_{t-1}),
+#
+# a ball rolling on the :term:`loss landscape` that keeps part of its previous motion:
+# hence *heavy ball*.
+#
+# A problem where plain gradient descent struggles
+# ------------------------------------------------
+# Put the input far from zero, in :math:`[1, 3)` instead of :math:`[-1, 1)`.
+# Raising the slope and lowering the intercept by the right amounts then
+# changes the predictions very little, so the loss landscape becomes a long,
+# narrow, tilted valley. The eigenvalues of the :term:`Hessian`
+# :math:`H = \tfrac{2}{n} X^\top X` measure the curvature along the valley's
+# axes, and their ratio, the condition number
+# :math:`\kappa = \lambda_{\max} / \lambda_{\min}`, says how stretched it is.
+# (The data is float64 here so that the loss curves below can fall far
+# before they reach rounding error.)
+
+valley = make_linear_data(
+    100, coef=(3.0, 2.0), low=1.0, high=3.0, seed=0, device=device, dtype=torch.float64
+)
+lam_min, lam_max = hessian_eigenvalues(valley.x).tolist()
+kappa = lam_max / lam_min
+best = least_squares(valley.x, valley.y)
+best_loss = float(mse(valley.x @ best, valley.y))
+lesson_lam = hessian_eigenvalues(data.x)
+print(f"features in [1, 3):  lambda_min = {lam_min:.4f}, lambda_max = {lam_max:.3f}")
+print(f"condition number kappa = {kappa:.1f}")
+print(
+    f"(the lesson's data, features in [-1, 1): kappa = {float(lesson_lam[1] / lesson_lam[0]):.2f})"
+)
+print(f"least squares: {best.tolist()}, minimum loss {best_loss:.5f}")
+
+# %%
+# For a quadratic loss like ours both methods have a best setting that can be
+# computed from the two eigenvalues. Plain gradient descent does best with
+# :math:`\eta = 2 / (\lambda_{\max} + \lambda_{\min})`, and then the error
+# shrinks by a factor :math:`(\kappa - 1)/(\kappa + 1)` per step. Heavy ball
+# does best with
+#
+# .. math::
+#
+#    \eta = \frac{4}{(\sqrt{\lambda_{\max}} + \sqrt{\lambda_{\min}})^2}, \qquad
+#    \beta = \left(\frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}\right)^2,
+#
+# and the error shrinks by about :math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1)`
+# per step: the square root of the condition number takes the place of the
+# condition number itself.
+
+root = kappa**0.5
+lr_gd = 2 / (lam_max + lam_min)
+lr_hb = 4 / (lam_max**0.5 + lam_min**0.5) ** 2
+beta_hb = ((root - 1) / (root + 1)) ** 2
+print(f"gradient descent: lr = {lr_gd:.4f}, error factor per step {(kappa - 1) / (kappa + 1):.4f}")
+print(
+    f"heavy ball:       lr = {lr_hb:.4f}, momentum = {beta_hb:.4f}, "
+    f"error factor per step {(root - 1) / (root + 1):.4f}"
+)
+
+# %%
+# Run both as full-batch :term:`gradient descent` for the same number of steps and plot how far each loss
+# is above the minimum, on a log scale. The start, :math:`(0, 8)`, is wrong
+# mostly *along* the valley, the direction in which the loss changes slowly
+# and plain gradient descent is slow.
+
+start = (0.0, 8.0)
+n_steps = 300
+plain = gradient_descent(valley.x, valley.y, start, lr=lr_gd, steps=n_steps)
+heavy = gradient_descent(valley.x, valley.y, start, lr=lr_hb, steps=n_steps, momentum=beta_hb)
+
+tolerance = 1e-3
+checkpoints = (10, 25, 50)
+header = " ".join(f"{f'after {t}':>10}" for t in checkpoints)
+print(f"loss - minimum    {header}   steps to get within {tolerance:g}")
+for name, fit in (("gradient descent", plain), ("heavy ball", heavy)):
+    excess = fit.losses - best_loss
+    reached = int((excess < tolerance).nonzero()[0, 0])
+    cells = " ".join(f"{float(excess[t - 1]):10.2e}" for t in checkpoints)
+    print(f"{name:17} {cells}   {reached}")
+
+labels = [
+    f"gradient descent, lr {lr_gd:.3f}",
+    f"heavy ball, lr {lr_hb:.3f}, momentum {beta_hb:.2f}",
+]
+fig, ax = plt.subplots(figsize=(6.4, 4))
+ax.semilogy(plain.losses - best_loss, label=labels[0])
+ax.semilogy(heavy.losses - best_loss, label=labels[1])
+ax.axhline(tolerance, color="0.5", linestyle=":", label=f"tolerance {tolerance:g}")
+ax.set_ylim(1e-10, None)
+ax.set_xlabel("update")
+ax.set_ylabel("loss - minimum loss")
+ax.set_title(f"Full-batch descent in a valley with condition number {kappa:.0f}")
+ax.legend()
+fig.tight_layout()
+
+# %%
+# Heavy ball starts worse: in the first steps it builds up speed and
+# overshoots, so after ten steps its loss is the higher of the two. Then it
+# pulls away, gets within the tolerance in a fraction of the steps plain
+# gradient descent needs, and drops off the bottom of the plot while gradient
+# descent is still on its slow straight line. The paths show why. Both zigzag
+# across the valley, since the learning rates are large enough to overshoot
+# the steep walls, but gradient descent takes small steps down the valley
+# floor, where the slope is gentle, while the velocity of the heavy ball keeps
+# adding those small pushes up and carries it down the valley in long strides.
+
+fig, ax = plt.subplots(figsize=(6.4, 5))
+plot_landscape(valley.x, valley.y, [plain, heavy], labels=labels, ax=ax)
+ax.set_title(f"Paths on the loss surface, from {start}")
+fig.tight_layout()
+
+# %%
+# How large can the learning rate be with momentum?
+# -------------------------------------------------
+# Without momentum, full-batch gradient descent on this loss converges exactly
+# when :math:`\eta\lambda_{\max} < 2`. With momentum, look at one eigen-direction
+# of the Hessian with curvature :math:`\lambda`: the pair
+# :math:`(p, v)` is multiplied by a fixed 2 × 2 matrix every step, and the run
+# converges when both of that matrix's eigenvalues are inside the unit circle.
+# Working this out gives the condition
+#
+# .. math::
+#
+#    0 < \eta \lambda < 2 + 2\beta \quad\text{for every eigenvalue } \lambda,
+#
+# so momentum :math:`\beta` raises the largest stable learning rate by a
+# factor :math:`1 + \beta`. :func:`~sgd_tutorial.max_stable_lr` computes
+# :math:`(2 + 2\beta)/\lambda_{\max}`. To check the bound, run just below and
+# just above it and compare the last loss with the first.
+
+print(f"{'momentum':>8} {'max stable lr':>14} {'loss at 0.95x bound':>20} {'at 1.05x bound':>15}")
+runs = {}
+for beta in (0.0, 0.5, 0.9):
+    bound = max_stable_lr(valley.x, beta)
+    cells = []
+    for factor in (0.95, 1.05):
+        try:
+            fit = gradient_descent(
+                valley.x, valley.y, start, lr=factor * bound, steps=n_steps, momentum=beta
+            )
+            cells.append(f"{float(fit.losses[-1]):.3g}")
+        except DivergenceError as error:
+            fit = error.fit
+            cells.append(f"inf at step {error.step}")
+        runs[beta, factor] = fit
+    print(f"{beta:8.1f} {bound:14.4f} {cells[0]:>20} {cells[1]:>15}")
+print(f"loss at the start {start}: {float(plain.losses[0]):.4g}")
+
+fig, ax = plt.subplots(figsize=(6.4, 4))
+plot_losses(
+    [runs[0.9, 0.95], runs[0.9, 1.05]],
+    labels=[f"momentum 0.9, lr = {factor} x bound" for factor in (0.95, 1.05)],
+    minimum=best_loss,
+    ax=ax,
+)
+ax.set_title("Just below and just above the stable learning rate")
+fig.tight_layout()
+
+# %%
+# Below the bound every run ends well under the starting loss, above it every
+# run ends far above it, for all three momentum values: the bound predicts
+# where divergence starts. Two cautions for practice. The bound is about the
+# largest curvature, so momentum helps most when the trouble is a *small*
+# curvature (a long flat valley floor), as here; it does not let you ignore
+# the largest one. And with minibatches the gradient is noisy: momentum
+# averages that noise too, but a step that is :math:`1/(1 - \beta)` times
+# larger also carries noise further, so a smaller learning rate is usual when
+# momentum is on.
+#
+# Where to go next
+# ----------------
+# * **Models from** ``torch.nn``: our parameter vector with a ones column is
+#   exactly what ``torch.nn.Linear`` holds as ``weight`` and ``bias``. The cell
+#   below fits the lesson's data with ``nn.Linear`` and ``torch.optim.SGD``;
+#   swapping in a deeper model changes the model line and nothing else.
+# * **Adam and friends**: ``torch.optim.Adam`` keeps a momentum-like
+#   average of gradients and also scales each parameter's step by a running
+#   size of its gradients, which helps when the parameters have very different
+#   scales (the problem above, in another guise).
+# * **Learning-rate schedules**: ``torch.optim.lr_scheduler`` lowers the
+#   learning rate as training goes on, which shrinks SGD's noise floor.
+# * **Real data**: ``torch.utils.data.DataLoader`` feeds batches from files or
+#   datasets. Scale your features first: the valley above and
+#   :ref:`sphx_glr_auto_examples_plot_06_learning_rate.py` show why.
+# * **This site**: the :doc:`/glossary` for the vocabulary, the
+#   :doc:`/api` for every function used here, and
+#   :ref:`sphx_glr_auto_examples_plot_08_devices_scale.py` for running all
+#   this on a GPU and at scale.
+
+model = torch.nn.Linear(1, 1, device=device)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.5)
+features = data.x[:, :1]  # nn.Linear has its own bias, so it does not need the ones column
+for _ in range(100):
+    optimizer.zero_grad()
+    loss = mse(model(features).squeeze(-1), data.y)
+    loss.backward()
+    optimizer.step()
+exact = least_squares(data.x, data.y)
+print(f"nn.Linear: slope {model.weight.item():.4f}, intercept {model.bias.item():.4f}")
+print(f"least squares: slope {float(exact[0]):.4f}, intercept {float(exact[1]):.4f}")
+
+# sphinx_gallery_thumbnail_number = 2

@@ -1,0 +1,222 @@
+"""Checks of the built site in ``docs/_build/html`` (``nox -s docs`` builds it, then runs these).
+
+They read the HTML as files: every tutorial has its page, its figures, its downloads and (when it
+animates) its playable video; the API page lists every public name; the glossary has its terms;
+nothing is loaded from another host; every image has a text alternative; pages stay light.
+The real browser checks (loading, playing, links, accessibility) are a separate session.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+import sgd_tutorial
+
+pytestmark = pytest.mark.docs
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "docs" / "_build" / "html"
+TUTORIALS = sorted((ROOT / "gallery").glob("plot_*.py"))
+PAGE_LIMIT = 1_000_000  # bytes: a page with everything it loads
+GLOSSARY_TERMS = [
+    "learning rate",
+    "epoch",
+    "minibatch",
+    "batch size",
+    "iteration",
+    "step",
+    "SGD",
+    "gradient descent",
+    "model",
+    "architecture",
+    "parameters",
+    "loss function",
+    "mean squared error",
+    "gradient",
+    "momentum",
+    "autograd",
+    "tensor",
+    "broadcasting",
+    "convergence",
+    "divergence",
+    "device",
+]
+ANIMATION_CALLS = re.compile(r"\b(animate_fit|animate_descent|FitAnimation)\(")
+
+
+class Page(HTMLParser):
+    """The parts of a page the checks need: tags with their attributes, and ids."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(convert_charrefs=True)
+        self.path = path
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.ids: set[str] = set()
+        self.feed(path.read_text(encoding="utf-8"))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        self.tags.append((tag, attributes))
+        if "id" in attributes:
+            self.ids.add(attributes["id"])
+
+    def all(self, tag: str) -> list[dict[str, str]]:
+        return [attrs for name, attrs in self.tags if name == tag]
+
+    def local(self, url: str) -> Path | None:
+        """The file a relative URL of this page points to (None for data: and anchors)."""
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc or not parts.path:
+            return None
+        return (self.path.parent / unquote(parts.path)).resolve()
+
+    def resources(self) -> list[str]:
+        """URLs the browser loads with the page: images, scripts, stylesheets, media."""
+        urls = [
+            a.get("src", "") for a in self.all("img") + self.all("script") + self.all("source")
+        ]
+        urls += [a.get("href", "") for a in self.all("link") if a.get("rel") != "canonical"]
+        return [u for u in urls if u]
+
+
+def pages() -> list[Path]:
+    return sorted(HTML.rglob("*.html"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built_site() -> None:
+    if not (HTML / "index.html").is_file():
+        pytest.fail(f"no built site at {HTML}: run `nox -s docs` (it builds, then runs these)")
+
+
+def tutorial_page(script: Path) -> Page:
+    path = HTML / "auto_examples" / f"{script.stem}.html"
+    assert path.is_file(), f"no page for {script.name}"
+    return Page(path)
+
+
+@pytest.mark.parametrize("script", TUTORIALS, ids=lambda p: p.stem)
+def test_tutorial_page_has_its_figures(script: Path) -> None:
+    page = tutorial_page(script)
+    figures = [a for a in page.all("img") if "sphx-glr" in a.get("class", "")]
+    assert figures, f"{script.name}: its page shows no figure"
+    for image in page.all("img"):
+        target = page.local(image["src"])
+        assert target is None or target.is_file(), f"{script.name}: missing {image['src']}"
+
+
+@pytest.mark.parametrize("script", TUTORIALS, ids=lambda p: p.stem)
+def test_tutorial_page_has_its_videos(script: Path) -> None:
+    expected = len(ANIMATION_CALLS.findall(script.read_text(encoding="utf-8")))
+    page = tutorial_page(script)
+    videos = page.all("video")
+    if not expected:
+        assert not videos
+        return
+    assert len(videos) >= 1, f"{script.name} animates, but its page has no <video>"
+    for video in videos:
+        assert "controls" in video, f"{script.name}: a video without controls"
+        assert video.get("aria-label") or video.get("title"), f"{script.name}: unlabelled video"
+    sources = [s for s in page.all("source") if s.get("type") == "video/mp4"]
+    assert len(sources) == len(videos)
+    assert all(s["src"].startswith("data:video/mp4;base64,") for s in sources)
+
+
+@pytest.mark.parametrize("script", TUTORIALS, ids=lambda p: p.stem)
+def test_tutorial_downloads(script: Path) -> None:
+    page = tutorial_page(script)
+    links = [page.local(a.get("href", "")) for a in page.all("a") if "download" in a]
+    links = [link for link in links if link is not None]
+    names = {link.name for link in links}
+    assert {f"{script.stem}.py", f"{script.stem}.ipynb"} <= names
+    for link in links:
+        assert link.is_file(), f"{script.name}: download {link} is missing"
+        if link.suffix == ".ipynb":
+            notebook = json.loads(link.read_text(encoding="utf-8"))
+            assert notebook["nbformat"] == 4
+            assert notebook["cells"]
+
+
+def test_home_page_shows_every_tutorial() -> None:
+    page = Page(HTML / "index.html")
+    thumbnails = [a for a in page.all("img") if "_thumb" in a.get("src", "")]
+    assert len(thumbnails) == len(TUTORIALS)
+    links = {a.get("href", "") for a in page.all("a")}
+    for script in TUTORIALS:
+        assert f"auto_examples/{script.stem}.html" in links, f"home page misses {script.name}"
+    assert (HTML / "installation.html").is_file()
+
+
+def test_api_reference_lists_every_public_name() -> None:
+    page = Page(HTML / "api.html")
+    missing = [n for n in sgd_tutorial.__all__ if f"sgd_tutorial.{n}" not in page.ids]
+    assert not missing, f"api.html does not document {missing}"
+
+
+def test_glossary_has_its_terms() -> None:
+    page = Page(HTML / "glossary.html")
+    ids = {i.lower() for i in page.ids}
+    missing = [t for t in GLOSSARY_TERMS if "term-" + t.lower().replace(" ", "-") not in ids]
+    assert not missing, f"glossary.html lacks {missing}"
+
+
+def test_tutorials_link_to_the_api_and_the_glossary() -> None:
+    api_links = glossary_links = 0
+    for script in TUTORIALS:
+        page = Page(HTML / "auto_examples" / f"{script.stem}.html")
+        hrefs = [a.get("href", "") for a in page.all("a")]
+        api_links += sum(bool(re.match(r"\.\./api\.html#sgd_tutorial\.\w+", h)) for h in hrefs)
+        glossary_links += sum(h.startswith("../glossary.html#term-") for h in hrefs)
+    assert api_links, "no code in the tutorials links to the API reference"
+    assert glossary_links, "no :term: links from the tutorials to the glossary"
+
+
+def test_math_is_rendered_at_build_time() -> None:
+    text = (HTML / "glossary.html").read_text(encoding="utf-8")
+    assert "<math" in text
+    for path in pages():
+        assert "mathjax" not in path.read_text(encoding="utf-8").lower(), path
+
+
+@pytest.mark.parametrize("path", pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_page_loads_nothing_from_elsewhere(path: Path) -> None:
+    page = Page(path)
+    remote = [u[:100] for u in page.resources() if urlsplit(u).scheme not in {"", "data"}]
+    remote += [u[:100] for u in page.resources() if u.startswith("//")]
+    assert not remote, f"{path.name} loads {remote}"
+
+
+@pytest.mark.parametrize("path", pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_every_image_has_alt_text(path: Path) -> None:
+    page = Page(path)
+    bad = [a.get("src", "")[:80] for a in page.all("img") if not a.get("alt", "").strip()]
+    assert not bad, f"{path.name}: images without alt text: {bad}"
+
+
+@pytest.mark.parametrize("path", pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_page_weight(path: Path) -> None:
+    page = Page(path)
+    files = {path.resolve()}
+    for url in page.resources():
+        target = page.local(url)
+        if target is not None and target.is_file():
+            files.add(target)
+    inline = sum(len(u) for u in page.resources() if u.startswith("data:"))
+    total = sum(f.stat().st_size for f in files)
+    assert total <= PAGE_LIMIT, (
+        f"{path.name} weighs {total} bytes with its assets ({inline} inline)"
+    )
+
+
+def test_favicon_and_no_cdn_timing_page() -> None:
+    page = Page(HTML / "index.html")
+    icons = [a["href"] for a in page.all("link") if "icon" in a.get("rel", "").split()]
+    assert icons
+    assert all(page.local(h) and page.local(h).is_file() for h in icons)  # type: ignore[union-attr]
+    assert not list(HTML.rglob("sg_execution_times.html")), "that page loads jQuery from a CDN"
