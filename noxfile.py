@@ -74,3 +74,68 @@ def docs(session: nox.Session) -> None:
         env={"MPLBACKEND": "Agg"},
     )
     session.run("pytest", "-m", "docs", "-p", "no:cacheprovider")
+
+
+@nox.session
+def site(session: nox.Session) -> None:
+    """Check the built site (run ``docs`` first) in headless Chromium: every page, both themes.
+
+    Needs Debian's Chromium at ``/usr/bin/chromium`` (or ``$CHROMIUM``); Playwright drives it
+    (its own browser download is not used). axe-core comes from the npm registry, pinned by
+    ``tools/package-lock.json``. Screenshots and the report go to ``docs/_build/site-check``.
+    """
+    chromium = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    if not (chromium.is_file() and os.access(chromium, os.X_OK)):
+        session.error(
+            f"Chromium not found at {chromium}: install it with "
+            "`apt-get update && apt-get install -y chromium` (or set CHROMIUM=/path/to/it)"
+        )
+    if not (HTML / "index.html").is_file():
+        session.error(f"{HTML / 'index.html'} not found: build the site first with `nox -s docs`")
+    # The check reads the built HTML only: no torch, no package.
+    session.install(*nox.project.dependency_groups(PYPROJECT, "site"))
+    session.run("npm", "ci", "--prefix", "tools", "--no-audit", "--no-fund", external=True)
+    session.run(
+        "python",
+        "tools/check_site.py",
+        str(HTML),
+        str(DOCS / "_build" / "site-check"),
+        *session.posargs,
+        env={"CHROMIUM": str(chromium)},
+    )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks (minutes) and write their tables to ``benchmarks/results.md`` (+ .rst).
+
+    Each ``benchmarks/bench_*.py`` prints its tables and appends them to the results file, under
+    a header that records the machine. ``nox -s bench -- --quick`` is a smoke run at small
+    sizes; it writes to the session's temporary folder instead, leaving results.md alone.
+    ``SGD_BENCH_THREADS`` sets torch's CPU threads (default 1, see benchmarks/_common.py).
+    """
+    install(session, "bench")
+    quick = "--quick" in session.posargs
+    if quick:
+        results = Path(session.create_tmp()) / "results.md"
+    else:
+        results = ROOT / "benchmarks" / "results.md"
+    session.run("python", "benchmarks/_common.py", "header", str(results))
+    first = ["bench_minibatch.py", "bench_full_batch.py", "bench_memory.py"]
+    others = sorted(
+        p.name for p in (ROOT / "benchmarks").glob("bench_*.py") if p.name not in first
+    )
+    for name in first + others:
+        script = ROOT / "benchmarks" / name
+        session.run(
+            "python",
+            str(script.relative_to(ROOT)),
+            env={
+                "SGD_BENCH_RESULTS": str(results),
+                "SGD_BENCH_QUICK": "1" if quick else "0",
+                "MPLBACKEND": "Agg",
+            },
+        )
+    # The docs include the reStructuredText twin (results.rst): they have no markdown parser.
+    session.run("python", "benchmarks/_common.py", "rst", str(results))
+    session.log(f"results written to {results} and {results.with_suffix('.rst')}")
