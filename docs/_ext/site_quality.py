@@ -6,7 +6,8 @@ Each fix answers a failure that axe-core or the offline check reported on the bu
   sidebar) have no ``aria-level`` (axe ``aria-required-attr``, critical): we add
   ``aria-level="2"``.
 - **Code blocks that scroll sideways cannot be reached by keyboard** (axe
-  ``scrollable-region-focusable``, serious): every highlighted ``<pre>`` gets ``tabindex="0"``.
+  ``scrollable-region-focusable``, serious): every highlighted ``<pre>`` gets ``tabindex="0"``,
+  and so does furo's ``table-wrapper``, which scrolls a table wider than the page.
 - **Syntax-highlighting colours below 4.5:1 contrast** (axe ``color-contrast``, serious; e.g.
   the "sphinx" style's namespaces, #0e84b5 on #eeffcc, 3.97:1): after furo writes
   ``_static/pygments.css``, each token colour that falls short against its theme's code
@@ -66,8 +67,9 @@ CSS = """\
   }
 }
 
-/* Code blocks are focusable (to scroll them by keyboard): show where focus is. */
-.highlight pre[tabindex="0"]:focus-visible {
+/* Code blocks and wide tables are focusable (to scroll them by keyboard): show where focus is. */
+.highlight pre[tabindex="0"]:focus-visible,
+.table-wrapper[tabindex="0"]:focus-visible {
   outline: 2px solid var(--color-brand-primary, #2962ff);
   outline-offset: 2px;
 }
@@ -78,11 +80,13 @@ CSS = """\
 
 _HEADING_WITHOUT_LEVEL = re.compile(r'role="heading"(?![^>]*\baria-level=)')
 _HIGHLIGHT_PRE = re.compile(r'(<div class="highlight">\s*<pre)(?![^>]*\btabindex=)')
+_TABLE_WRAPPER = re.compile(r'(<div class="table-wrapper[^"]*")(?![^>]*\btabindex=)')
 
 
 def fix_html(html: str) -> str:
-    """Add ``aria-level`` to role=heading captions and ``tabindex`` to code blocks."""
+    """Add ``aria-level`` to role=heading captions, ``tabindex`` to code blocks and tables."""
     html = _HEADING_WITHOUT_LEVEL.sub('role="heading" aria-level="2"', html)
+    html = _TABLE_WRAPPER.sub(r'\1 tabindex="0"', html)
     return _HIGHLIGHT_PRE.sub(r'\1 tabindex="0"', html)
 
 
@@ -95,7 +99,9 @@ def fix_page_context(
 ) -> None:
     """Fix the HTML fragments (body, furo's sidebar tree, ...) that the template will use."""
     for key, value in list(context.items()):
-        if isinstance(value, str) and ('role="heading"' in value or "<pre" in value):
+        if isinstance(value, str) and any(
+            marker in value for marker in ('role="heading"', "<pre", "table-wrapper")
+        ):
             context[key] = fix_html(value)
 
 
