@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import matplotlib.pyplot as plt
 import pytest
 import torch
 
@@ -20,10 +23,17 @@ DEVICES = [
 ]
 
 
-@pytest.fixture
-def lesson() -> LinearData:
-    """The lesson's data: n = 100, coef (3, 2), U(0, 1) noise."""
+@pytest.fixture(scope="session")
+def data() -> LinearData:
+    """The lesson's data: n = 100, coef (3, 2), U(0, 1) noise. Shared: never modify it."""
     return make_linear_data(100, seed=0)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    """Close the figures a test made (matplotlib warns, an error here, past 20 open)."""
+    yield
+    plt.close("all")
 
 
 @pytest.fixture(params=DEVICES)

@@ -7,7 +7,6 @@ import math
 import re
 import stat
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -43,17 +42,6 @@ from sgd_tutorial import (
 )
 
 SMALL = {"figsize": (2.4, 1.8), "dpi": 50}  # 120 × 90 pixels: quick to encode
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Iterator[None]:
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def data() -> LinearData:
-    return make_linear_data(100, seed=0)
 
 
 @pytest.fixture(scope="module")

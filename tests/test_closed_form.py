@@ -13,19 +13,19 @@ from sgd_tutorial import (
 )
 
 
-def test_least_squares_matches_lstsq_and_reference(lesson: LinearData) -> None:
-    coef = least_squares(lesson.x, lesson.y)
-    expected = torch.linalg.lstsq(lesson.x.double(), lesson.y.double()[:, None]).solution[:, 0]
+def test_least_squares_matches_lstsq_and_reference(data: LinearData) -> None:
+    coef = least_squares(data.x, data.y)
+    expected = torch.linalg.lstsq(data.x.double(), data.y.double()[:, None]).solution[:, 0]
     torch.testing.assert_close(coef, expected.float())
     # REFERENCE §1: the population optimum is (3, 2.5); the sample floor is about 1/12.
     assert abs(float(coef[0]) - 3.0) < 0.25
     assert abs(float(coef[1]) - 2.5) < 0.12
-    assert 0.06 < float(mse(lesson.x @ coef, lesson.y)) < 0.11
+    assert 0.06 < float(mse(data.x @ coef, data.y)) < 0.11
 
 
-def test_least_squares_is_a_minimum(lesson: LinearData) -> None:
-    coef = least_squares(lesson.x, lesson.y).double()
-    x, y = lesson.x.double(), lesson.y.double()
+def test_least_squares_is_a_minimum(data: LinearData) -> None:
+    coef = least_squares(data.x, data.y).double()
+    x, y = data.x.double(), data.y.double()
     best = mse(x @ coef, y)
     for delta in ([1e-3, 0.0], [0.0, -1e-3], [1e-3, 1e-3]):
         assert float(mse(x @ (coef + torch.tensor(delta, dtype=torch.float64)), y)) > float(best)
@@ -38,16 +38,16 @@ def test_exact_without_noise(device: str) -> None:
     torch.testing.assert_close(coef, data.coef, atol=1e-5, rtol=0)
 
 
-def test_hessian_and_bound(lesson: LinearData) -> None:
-    eig = hessian_eigenvalues(lesson.x)
+def test_hessian_and_bound(data: LinearData) -> None:
+    eig = hessian_eigenvalues(data.x)
     assert eig.dtype == torch.float64
     assert eig.shape == (2,)
     assert float(eig[0]) < float(eig[1])
     # REFERENCE §1: H ≈ diag(2/3, 2), so λ_max ≈ 2.0–2.2 and the bound is about 0.95.
     assert 1.8 < float(eig[1]) < 2.4
     assert 0.5 < float(eig[0]) < 0.85
-    assert max_stable_lr(lesson.x) == pytest.approx(2.0 / float(eig[1]))
-    assert max_stable_lr(lesson.x, momentum=0.5) == pytest.approx(3.0 / float(eig[1]))
+    assert max_stable_lr(data.x) == pytest.approx(2.0 / float(eig[1]))
+    assert max_stable_lr(data.x, momentum=0.5) == pytest.approx(3.0 / float(eig[1]))
 
 
 def test_feature_scale_sets_the_bound() -> None:
@@ -79,6 +79,6 @@ def test_bad_input(x: object, y: object, error: type[Exception], pattern: str) -
         least_squares(x, y)  # type: ignore[arg-type]
 
 
-def test_bad_momentum_for_bound(lesson: LinearData) -> None:
+def test_bad_momentum_for_bound(data: LinearData) -> None:
     with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\), got 1\.0"):
-        max_stable_lr(lesson.x, momentum=1.0)
+        max_stable_lr(data.x, momentum=1.0)

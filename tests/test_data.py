@@ -8,15 +8,15 @@ from hypothesis import strategies as st
 from sgd_tutorial import LinearData, make_linear_data
 
 
-def test_lesson_layout(lesson: LinearData) -> None:
-    assert lesson.x.shape == (100, 2)
-    assert lesson.y.shape == (100,)
-    assert lesson.n == 100
-    torch.testing.assert_close(lesson.coef, torch.tensor([3.0, 2.0]))
-    assert bool((lesson.x[:, -1] == 1).all())
-    assert bool((lesson.x[:, 0] >= -1).all())
-    assert bool((lesson.x[:, 0] < 1).all())
-    noise = lesson.y - lesson.x @ lesson.coef
+def test_lesson_layout(data: LinearData) -> None:
+    assert data.x.shape == (100, 2)
+    assert data.y.shape == (100,)
+    assert data.n == 100
+    torch.testing.assert_close(data.coef, torch.tensor([3.0, 2.0]))
+    assert bool((data.x[:, -1] == 1).all())
+    assert bool((data.x[:, 0] >= -1).all())
+    assert bool((data.x[:, 0] < 1).all())
+    noise = data.y - data.x @ data.coef
     assert float(noise.min()) >= 0.0
     assert float(noise.max()) < 1.0
     assert 0.4 < float(noise.mean()) < 0.6

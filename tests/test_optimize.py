@@ -54,36 +54,36 @@ def batches_of(x: torch.Tensor, y: torch.Tensor, **kwargs: object) -> list[torch
 # --- reaching the closed form -----------------------------------------------------------------
 
 
-def test_gradient_descent_reaches_least_squares(lesson: LinearData) -> None:
-    fit = gradient_descent(lesson.x, lesson.y, lr=0.1, steps=100)
-    best = least_squares(lesson.x, lesson.y)
-    floor = float(mse(lesson.x @ best, lesson.y))
-    final = float(mse(lesson.x @ fit.coef, lesson.y))
+def test_gradient_descent_reaches_least_squares(data: LinearData) -> None:
+    fit = gradient_descent(data.x, data.y, lr=0.1, steps=100)
+    best = least_squares(data.x, data.y)
+    floor = float(mse(data.x @ best, data.y))
+    final = float(mse(data.x @ fit.coef, data.y))
     assert final - floor < 2e-4  # REFERENCE §1
     assert final < 0.11
     assert abs(float(fit.coef[0]) - 3.0) < 0.25
     assert abs(float(fit.coef[1]) - 2.5) < 0.12
-    long_run = gradient_descent(lesson.x, lesson.y, lr=0.5, steps=500)
+    long_run = gradient_descent(data.x, data.y, lr=0.5, steps=500)
     torch.testing.assert_close(long_run.coef, best, atol=1e-5, rtol=0)
 
 
-def test_loss_decreases_monotonically_below_the_bound(lesson: LinearData) -> None:
-    bound = max_stable_lr(lesson.x)
+def test_loss_decreases_monotonically_below_the_bound(data: LinearData) -> None:
+    bound = max_stable_lr(data.x)
     for fraction in (0.1, 0.5, 0.9):
-        fit = gradient_descent(lesson.x.double(), lesson.y.double(), lr=fraction * bound)
+        fit = gradient_descent(data.x.double(), data.y.double(), lr=fraction * bound)
         # Once converged the loss is flat; allow rounding at the level of float64's epsilon.
         assert bool((fit.losses.diff() <= 1e-12).all()), fraction
 
 
-def test_sgd_reaches_least_squares(lesson: LinearData) -> None:
-    best = least_squares(lesson.x, lesson.y)
-    floor = float(mse(lesson.x @ best, lesson.y))
+def test_sgd_reaches_least_squares(data: LinearData) -> None:
+    best = least_squares(data.x, data.y)
+    floor = float(mse(data.x @ best, data.y))
     for seed in range(5):
-        fit = sgd(lesson.x, lesson.y, lr=0.1, epochs=10, batch_size=5, seed=seed)
+        fit = sgd(data.x, data.y, lr=0.1, epochs=10, batch_size=5, seed=seed)
         assert fit.steps == 200
-        assert float(mse(lesson.x @ fit.coef, lesson.y)) - floor < 0.03
+        assert float(mse(data.x @ fit.coef, data.y)) - floor < 0.03
         assert float((fit.coef - best).abs().max()) < 0.25
-    small_lr = sgd(lesson.x, lesson.y, lr=0.02, epochs=200, batch_size=10, seed=0)
+    small_lr = sgd(data.x, data.y, lr=0.02, epochs=200, batch_size=10, seed=0)
     assert float((small_lr.coef - best).abs().max()) < 0.03
 
 
@@ -140,14 +140,14 @@ def test_gradient_descent_matches_torch_optim(momentum: float) -> None:
 
 
 def test_chunk_boundaries_do_not_change_the_result(
-    lesson: LinearData, monkeypatch: pytest.MonkeyPatch
+    data: LinearData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    expected_sgd = sgd(lesson.x, lesson.y, batch_size=3, epochs=2, momentum=0.5, seed=1)
-    expected_gd = gradient_descent(lesson.x, lesson.y, steps=50, momentum=0.5)
+    expected_sgd = sgd(data.x, data.y, batch_size=3, epochs=2, momentum=0.5, seed=1)
+    expected_gd = gradient_descent(data.x, data.y, steps=50, momentum=0.5)
     monkeypatch.setattr(engine, "_CHUNK_ROWS", 10)  # 3 batches of 3 per chunk
     monkeypatch.setattr(engine, "_CHUNK_STEPS", 7)
-    chunked_sgd = sgd(lesson.x, lesson.y, batch_size=3, epochs=2, momentum=0.5, seed=1)
-    chunked_gd = gradient_descent(lesson.x, lesson.y, steps=50, momentum=0.5)
+    chunked_sgd = sgd(data.x, data.y, batch_size=3, epochs=2, momentum=0.5, seed=1)
+    chunked_gd = gradient_descent(data.x, data.y, steps=50, momentum=0.5)
     torch.testing.assert_close(chunked_sgd.params, expected_sgd.params, atol=0, rtol=0)
     torch.testing.assert_close(chunked_gd.params, expected_gd.params, atol=0, rtol=0)
     torch.testing.assert_close(chunked_gd.losses, expected_gd.losses, atol=0, rtol=0)
@@ -187,30 +187,30 @@ def test_in_order_and_drop_last() -> None:
     assert dropped.drop_last is True
 
 
-def test_seed_reproduces_exactly(lesson: LinearData) -> None:
-    a = sgd(lesson.x, lesson.y, seed=11)
-    b = sgd(lesson.x, lesson.y, seed=11)
-    c = sgd(lesson.x, lesson.y, seed=12)
+def test_seed_reproduces_exactly(data: LinearData) -> None:
+    a = sgd(data.x, data.y, seed=11)
+    b = sgd(data.x, data.y, seed=11)
+    c = sgd(data.x, data.y, seed=12)
     assert torch.equal(a.params, b.params)
     assert torch.equal(a.losses, b.losses)
     assert not torch.equal(a.params, c.params)
-    g = sgd(lesson.x, lesson.y, seed=torch.Generator().manual_seed(11))
+    g = sgd(data.x, data.y, seed=torch.Generator().manual_seed(11))
     assert torch.equal(g.params, a.params)
 
 
-def test_iter_sgd_is_sgd_lazily(lesson: LinearData) -> None:
-    fit = sgd(lesson.x, lesson.y, epochs=3, momentum=0.3, seed=2)
-    steps = list(iter_sgd(lesson.x, lesson.y, epochs=3, momentum=0.3, seed=2))
+def test_iter_sgd_is_sgd_lazily(data: LinearData) -> None:
+    fit = sgd(data.x, data.y, epochs=3, momentum=0.3, seed=2)
+    steps = list(iter_sgd(data.x, data.y, epochs=3, momentum=0.3, seed=2))
     assert all(isinstance(s, Step) for s in steps)
     torch.testing.assert_close(torch.stack([s.params for s in steps]), fit.params[1:])
     torch.testing.assert_close(torch.stack([s.loss for s in steps]), fit.losses)
     assert [s.epoch for s in steps] == [e for e in range(3) for _ in range(20)]
-    first = list(islice(iter_sgd(lesson.x, lesson.y, epochs=1000, seed=2), 3))
+    first = list(islice(iter_sgd(data.x, data.y, epochs=1000, seed=2), 3))
     assert [s.index for s in first] == [0, 1, 2]
 
 
-def test_fit_record(lesson: LinearData) -> None:
-    fit = sgd(lesson.x, lesson.y, init=(0.5, -0.5), lr=0.2, epochs=2, batch_size=25, seed=3)
+def test_fit_record(data: LinearData) -> None:
+    fit = sgd(data.x, data.y, init=(0.5, -0.5), lr=0.2, epochs=2, batch_size=25, seed=3)
     assert isinstance(fit, Fit)
     assert fit.params.shape == (9, 2)
     assert fit.losses.shape == (8,)
@@ -220,30 +220,30 @@ def test_fit_record(lesson: LinearData) -> None:
     assert torch.equal(fit.coef, fit.params[-1])
     assert (fit.lr, fit.momentum, fit.batch_size, fit.epochs) == (0.2, 0.0, 25, 2)
     assert (fit.shuffle, fit.drop_last, fit.seed) == (True, False, 3)
-    full = gradient_descent(lesson.x, lesson.y, steps=4)
+    full = gradient_descent(data.x, data.y, steps=4)
     assert (full.batch_size, full.epochs, full.steps) == (100, None, 4)
     # The recorded loss is the batch's loss before the update.
     assert float(full.losses[0]) == pytest.approx(
-        float(mse(lesson.x @ torch.tensor([-1.0, 1.0]), lesson.y)), rel=1e-6
+        float(mse(data.x @ torch.tensor([-1.0, 1.0]), data.y)), rel=1e-6
     )
 
 
-def test_zero_steps_and_epochs(lesson: LinearData) -> None:
+def test_zero_steps_and_epochs(data: LinearData) -> None:
     for fit in (
-        gradient_descent(lesson.x, lesson.y, steps=0),
-        sgd(lesson.x, lesson.y, epochs=0),
+        gradient_descent(data.x, data.y, steps=0),
+        sgd(data.x, data.y, epochs=0),
     ):
         assert fit.steps == 0
         assert fit.coef.tolist() == [-1.0, 1.0]
 
 
-def test_inputs_are_not_modified(lesson: LinearData) -> None:
-    x, y = lesson.x.clone(), lesson.y.clone()
+def test_inputs_are_not_modified(data: LinearData) -> None:
+    x, y = data.x.clone(), data.y.clone()
     init = torch.tensor([-1.0, 1.0])
-    sgd(lesson.x, lesson.y, init, seed=0)
-    gradient_descent(lesson.x, lesson.y, init)
-    assert torch.equal(x, lesson.x)
-    assert torch.equal(y, lesson.y)
+    sgd(data.x, data.y, init, seed=0)
+    gradient_descent(data.x, data.y, init)
+    assert torch.equal(x, data.x)
+    assert torch.equal(y, data.y)
     assert init.tolist() == [-1.0, 1.0]
 
 
@@ -257,26 +257,26 @@ def test_more_features_and_dtypes() -> None:
     assert abs(float(fit16.coef[0]) - 3.0) < 0.5
 
 
-def test_device_argument(lesson: LinearData, device: str) -> None:
-    fit = sgd(lesson.x, lesson.y, seed=0, device=device)
-    cpu = sgd(lesson.x, lesson.y, seed=0)
+def test_device_argument(data: LinearData, device: str) -> None:
+    fit = sgd(data.x, data.y, seed=0, device=device)
+    cpu = sgd(data.x, data.y, seed=0)
     assert fit.params.device.type == "cpu"
     torch.testing.assert_close(fit.params, cpu.params, atol=1e-6, rtol=1e-6)
     moved = make_linear_data(100, seed=0, device=device)
     on_device = gradient_descent(moved.x, moved.y)  # device=None: where the data is
-    torch.testing.assert_close(on_device.coef, gradient_descent(lesson.x, lesson.y).coef)
+    torch.testing.assert_close(on_device.coef, gradient_descent(data.x, data.y).coef)
 
 
 # --- divergence --------------------------------------------------------------------------------
 
 
-def test_stability_bound_predicts_divergence(lesson: LinearData) -> None:
-    bound = max_stable_lr(lesson.x)
-    stable = gradient_descent(lesson.x, lesson.y, lr=0.99 * bound, steps=3000)
-    best = least_squares(lesson.x, lesson.y)
+def test_stability_bound_predicts_divergence(data: LinearData) -> None:
+    bound = max_stable_lr(data.x)
+    stable = gradient_descent(data.x, data.y, lr=0.99 * bound, steps=3000)
+    best = least_squares(data.x, data.y)
     torch.testing.assert_close(stable.coef, best, atol=1e-3, rtol=0)
     with pytest.raises(DivergenceError) as caught:
-        gradient_descent(lesson.x, lesson.y, lr=1.05 * bound, steps=20_000)
+        gradient_descent(data.x, data.y, lr=1.05 * bound, steps=20_000)
     error = caught.value
     assert isinstance(error, ArithmeticError)
     assert 0 < error.step < 20_000
@@ -290,12 +290,12 @@ def test_stability_bound_predicts_divergence(lesson: LinearData) -> None:
     assert "λ_max" in str(error)
 
 
-def test_momentum_widens_the_bound(lesson: LinearData) -> None:
-    bound = max_stable_lr(lesson.x, momentum=0.5)
-    assert bound > max_stable_lr(lesson.x)
-    gradient_descent(lesson.x, lesson.y, lr=0.95 * bound, momentum=0.5, steps=3000)
+def test_momentum_widens_the_bound(data: LinearData) -> None:
+    bound = max_stable_lr(data.x, momentum=0.5)
+    assert bound > max_stable_lr(data.x)
+    gradient_descent(data.x, data.y, lr=0.95 * bound, momentum=0.5, steps=3000)
     with pytest.raises(DivergenceError, match=f"{bound:.4g}"):
-        gradient_descent(lesson.x, lesson.y, lr=1.1 * bound, momentum=0.5, steps=20_000)
+        gradient_descent(data.x, data.y, lr=1.1 * bound, momentum=0.5, steps=20_000)
 
 
 def test_sgd_divergence_and_summed_loss_scale() -> None:

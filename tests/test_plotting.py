@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import matplotlib as mpl
 
 mpl.use("Agg")
@@ -27,17 +25,6 @@ from sgd_tutorial import (
     plot_losses,
     sgd,
 )
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Iterator[None]:
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def data() -> LinearData:
-    return make_linear_data(100, seed=0)
 
 
 @pytest.fixture(scope="module")
