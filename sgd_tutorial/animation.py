@@ -62,6 +62,7 @@ from sgd_tutorial.plotting import (
     _Problem,
     _problem,
     _scatter,
+    _width,
 )
 
 __all__ = [
@@ -564,33 +565,6 @@ def _new_figure(figsize: object, dpi: object) -> Figure:
     return plt.figure(figsize=(float(figsize[0]), float(figsize[1])), dpi=resolution)
 
 
-def _check_dimensions(x: object, fit: object, name: str) -> None:
-    """A clear error when a fit's number of parameters is not ``x``'s number of columns."""
-    if not isinstance(fit, Fit):
-        msg = f"{name} must be a Fit (from gradient_descent or sgd), got {type(fit).__name__}"
-        raise TypeError(msg)
-    if (
-        isinstance(x, Tensor)
-        and x.ndim == 2
-        and fit.params.ndim == 2
-        and fit.params.shape[1] != x.shape[1]
-    ):
-        msg = (
-            f"{name} has {fit.params.shape[1]} parameters per step but x has {x.shape[1]} "
-            f"columns (shape {tuple(x.shape)}); they must match"
-        )
-        raise ValueError(msg)
-
-
-def _check_x_2d(x: object) -> None:
-    if isinstance(x, Tensor) and x.ndim == 2 and x.shape[1] != 2:
-        msg = (
-            f"x must have shape (n, 2) (one feature and a column of ones) to be animated, "
-            f"got shape {tuple(x.shape)}"
-        )
-        raise ValueError(msg)
-
-
 def _ylim(problem: _Problem, heights: Array) -> tuple[float, float]:
     """Vertical range: the data, and the lines as far as one data span beyond it."""
     low, high = float(problem.y.min()), float(problem.y.max())
@@ -644,9 +618,7 @@ def animate_fit(
     >>> anim.frames
     50
     """
-    _check_dimensions(x, fit, "fit")
-    _check_x_2d(x)
-    fit = _check_fit(fit)
+    fit = _check_fit(fit, "fit", _width(x))
     problem = _problem(x, y)
     max_frames = _int("max_frames", max_frames, 2)
     fps = _check_fps(fps)
@@ -723,10 +695,7 @@ def animate_descent(
     FitAnimation
         The title of each frame gives the step and each fit's loss (MSE on all the data).
     """
-    for i, item in enumerate([fits] if isinstance(fits, Fit) else fits):
-        _check_dimensions(x, item, f"fits[{i}]")
-    _check_x_2d(x)
-    checked, names = _check_fits(fits, labels)
+    checked, names = _check_fits(fits, labels, _width(x))
     problem = _problem(x, y)
     max_frames = _int("max_frames", max_frames, 2)
     fps = _check_fps(fps)

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from torch import Tensor
 
 from sgd_tutorial._checks import check_data, check_real
+from sgd_tutorial.closed_form import least_squares
 from sgd_tutorial.optimize import Fit
 
 __all__ = ["plot_data", "plot_fit", "plot_landscape", "plot_losses"]
@@ -81,7 +82,7 @@ def _problem(x: object, y: object) -> _Problem:
         msg = "x's last column must be all ones (the intercept), as make_linear_data makes it"
         raise ValueError(msg)
     n = len(xd)
-    best = np.linalg.lstsq(xd, yd, rcond=None)[0]
+    best = least_squares(xt.double(), yt.double()).cpu().numpy()
     return _Problem(
         u=xd[:, 0],
         y=yd,
@@ -92,16 +93,32 @@ def _problem(x: object, y: object) -> _Problem:
     )
 
 
-def _check_fit(fit: object, name: str = "fit") -> Fit:
-    """Return ``fit`` if it is a :class:`Fit` of two parameters (slope, intercept)."""
+def _width(x: object) -> int | None:
+    """The number of columns of ``x`` when it is a 2-D tensor, else ``None`` (checked later)."""
+    return int(x.shape[1]) if isinstance(x, Tensor) and x.ndim == 2 else None
+
+
+def _check_fit(fit: object, name: str = "fit", columns: int | None = None) -> Fit:
+    """Return ``fit`` if it is a :class:`Fit` of two parameters (slope, intercept).
+
+    With ``columns`` (the width of ``x``, which `_problem` then requires to be 2), a fit of
+    another width is reported as a mismatch with ``x``, the likelier mistake.
+    """
     if not isinstance(fit, Fit):
         msg = f"{name} must be a Fit (from gradient_descent or sgd), got {type(fit).__name__}"
         raise TypeError(msg)
-    if fit.params.ndim != 2 or fit.params.shape[1] != 2:
-        msg = (
-            f"{name} must have 2 parameters (slope, intercept) to match x of shape (n, 2), "
-            f"got params of shape {tuple(fit.params.shape)}"
-        )
+    expected = 2 if columns is None else columns
+    if fit.params.ndim != 2 or fit.params.shape[1] != expected:
+        if columns is None:
+            msg = (
+                f"{name} must have 2 parameters (slope, intercept) to match x of shape (n, 2), "
+                f"got params of shape {tuple(fit.params.shape)}"
+            )
+        else:
+            msg = (
+                f"{name} has {fit.params.shape[-1]} parameters per step but x has {columns} "
+                f"columns; they must match"
+            )
         raise ValueError(msg)
     return fit
 
@@ -112,7 +129,9 @@ def _params(fit: Fit) -> Array:
     return params
 
 
-def _check_fits(fits: object, labels: object) -> tuple[list[Fit], list[str]]:
+def _check_fits(
+    fits: object, labels: object, columns: int | None = None
+) -> tuple[list[Fit], list[str]]:
     """Return one or more fits and their labels (defaults from how each fit was made)."""
     items: list[object]
     if isinstance(fits, Fit):
@@ -125,7 +144,7 @@ def _check_fits(fits: object, labels: object) -> tuple[list[Fit], list[str]]:
     if not items:
         msg = "fits must hold at least one Fit, got an empty sequence"
         raise ValueError(msg)
-    checked = [_check_fit(item, f"fits[{i}]") for i, item in enumerate(items)]
+    checked = [_check_fit(item, f"fits[{i}]", columns) for i, item in enumerate(items)]
     if labels is None:
         return checked, [_default_label(fit) for fit in checked]
     if isinstance(labels, str) or not isinstance(labels, Sequence):
