@@ -172,17 +172,16 @@ class _Trainer:
     def __init__(
         self, x: Tensor, init: list[float], lr: float, momentum: float, total_steps: int
     ) -> None:
-        self.k = x.shape[1]
-        self.dtype = x.dtype
+        k = x.shape[1]
         self.device = x.device
         self.acc = _accumulator_dtype(x.device)
         self.lr = lr
         self.momentum = momentum
-        self.state = torch.zeros(2 * self.k, dtype=self.acc, device=self.device)  # [p, v]
-        self.state[: self.k] = torch.tensor(init, dtype=self.acc)
-        self.params = torch.empty(total_steps + 1, self.k, dtype=self.dtype, device=self.device)
-        self.params[0] = self.state[: self.k]
-        self.losses = torch.empty(total_steps, dtype=self.dtype, device=self.device)
+        self.state = torch.zeros(2 * k, dtype=self.acc, device=self.device)  # [p, v]
+        self.state[:k] = torch.tensor(init, dtype=self.acc)
+        self.params = torch.empty(total_steps + 1, k, dtype=x.dtype, device=self.device)
+        self.params[0] = self.state[:k]
+        self.losses = torch.empty(total_steps, dtype=x.dtype, device=self.device)
         self.done = 0
 
     def run(self, gram: Tensor, xty: Tensor, yty: Tensor, batch_size: int) -> None:
