@@ -1,3 +1,7 @@
+#!/usr/bin/env python3
+# /// script
+# dependencies = ["nox>=2025.2.9"]
+# ///
 """Sessions for contributors and CI: ``nox -s tests``, ``lint``, ``docs``, ``site``, ``bench``.
 
 Each session installs everything it needs into its own virtualenv, so a fresh machine needs only
@@ -15,7 +19,6 @@ from pathlib import Path
 import nox
 
 nox.needs_version = ">=2025.2.9"
-nox.options.sessions = ["tests", "lint"]
 nox.options.default_venv_backend = "venv"
 
 ROOT = Path(__file__).parent
@@ -31,7 +34,7 @@ def install(session: nox.Session, *groups: str) -> None:
     session.install(".", *nox.project.dependency_groups(PYPROJECT, *groups))
 
 
-@nox.session
+@nox.session(default=True)
 def tests(session: nox.Session) -> None:
     """Run the test suite with coverage (the docs build test runs in ``docs``)."""
     install(session, "test")
@@ -46,7 +49,7 @@ def tests(session: nox.Session) -> None:
     )
 
 
-@nox.session
+@nox.session(default=True)
 def lint(session: nox.Session) -> None:
     """Check style and formatting (ruff) and types (mypy, strict)."""
     install(session, "lint")
@@ -55,7 +58,7 @@ def lint(session: nox.Session) -> None:
     session.run("mypy")
 
 
-@nox.session
+@nox.session(default=False)
 def docs(session: nox.Session) -> None:
     """Build the site from clean, executing every tutorial; warnings are errors."""
     install(session, "docs", "test")
@@ -73,10 +76,10 @@ def docs(session: nox.Session) -> None:
         *session.posargs,
         env={"MPLBACKEND": "Agg"},
     )
-    session.run("pytest", "-m", "docs", "-p", "no:cacheprovider")
+    session.run("pytest", "-m", "docs", "-p", "no:cacheprovider", env={"SGD_REQUIRE_SITE": "1"})
 
 
-@nox.session
+@nox.session(default=False)
 def site(session: nox.Session) -> None:
     """Check the built site (run ``docs`` first) in headless Chromium: every page, both themes.
 
@@ -105,7 +108,7 @@ def site(session: nox.Session) -> None:
     )
 
 
-@nox.session
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Run the benchmarks (minutes) and write their tables to ``benchmarks/results.md`` (+ .rst).
 
@@ -139,3 +142,7 @@ def bench(session: nox.Session) -> None:
     # The docs include the reStructuredText twin (results.rst): they have no markdown parser.
     session.run("python", "benchmarks/_common.py", "rst", str(results))
     session.log(f"results written to {results} and {results.with_suffix('.rst')}")
+
+
+if __name__ == "__main__":
+    nox.main()
