@@ -56,6 +56,8 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    # The Scientific Python development guide's checks (GH100 is ignored in pyproject.toml).
+    session.run("sp-repo-review", "--show", "err", ".")
 
 
 @nox.session(default=False)
