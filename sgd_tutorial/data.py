@@ -3,43 +3,26 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
+import numpy as np
 import torch
 from torch import Tensor
 
-from sgd_tutorial._checks import (
-    SeedLike,
-    check_positive_int,
-    check_real,
-    check_seed,
-    make_generator,
-)
+from sgd_tutorial._checks import SeedLike, check_init, check_int, check_real, make_generator
 from sgd_tutorial.devices import resolve_device
 
 __all__ = ["LinearData", "make_linear_data"]
 
 Noise = Literal["uniform", "normal", "none"]
-_NOISES = ("uniform", "normal", "none")
 
 
 @dataclass(frozen=True)
 class LinearData:
-    """Inputs, targets and the true coefficients of a linear regression problem.
-
-    Attributes
-    ----------
-    x : Tensor
-        Inputs of shape ``(n, k)``. The last column is all ones, so the bias (intercept) is
-        just the last coefficient and the model is the single product ``x @ coef``.
-    y : Tensor
-        Targets of shape ``(n,)``: ``x @ coef`` plus noise.
-    coef : Tensor
-        The true coefficients, shape ``(k,)``: slopes first, intercept last.
-    """
+    """Inputs ``x`` ``(n, k)`` whose last column is ones (so the intercept is the last
+    coefficient and the model is ``x @ coef``), targets ``y`` ``(n,)``, and the true ``coef``."""
 
     x: Tensor
     y: Tensor
@@ -49,39 +32,6 @@ class LinearData:
     def n(self) -> int:
         """Number of samples."""
         return int(self.x.shape[0])
-
-
-def _check_coef(coef: object) -> list[float]:
-    if isinstance(coef, Tensor):
-        coef = coef.detach().cpu().tolist()
-    if not isinstance(coef, Sequence) or isinstance(coef, str):
-        msg = f"coef must be a sequence of at least 2 numbers, got {coef!r}"
-        raise TypeError(msg)
-    if len(coef) < 2:
-        msg = f"coef must have at least 2 values (slopes, then the intercept), got {coef!r}"
-        raise ValueError(msg)
-    values = []
-    for value in coef:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            msg = f"coef must contain real numbers, got {coef!r}"
-            raise TypeError(msg)
-        if not math.isfinite(value):
-            msg = f"coef must contain only finite values, got {coef!r}"
-            raise ValueError(msg)
-        values.append(float(value))
-    return values
-
-
-def _check_range(low: object, high: object) -> tuple[float, float]:
-    lo, hi = check_real("low", low), check_real("high", high)
-    for name, value in (("low", lo), ("high", hi)):
-        if not math.isfinite(value):
-            msg = f"{name} must be finite, got {value!r}"
-            raise ValueError(msg)
-    if not lo < hi:
-        msg = f"low must be < high, got low={low!r} and high={high!r}"
-        raise ValueError(msg)
-    return lo, hi
 
 
 def make_linear_data(
@@ -137,21 +87,27 @@ def make_linear_data(
     >>> bool((data.x[:, -1] == 1).all())
     True
     """
-    n = check_positive_int("n", n)
-    coefs = _check_coef(coef)
-    low, high = _check_range(low, high)
-    if noise not in _NOISES:
-        msg = f"noise must be one of {', '.join(map(repr, _NOISES))}, got {noise!r}"
+    n = check_int("n", n, low=1)
+    if isinstance(coef, str) or not isinstance(coef, Sequence | Tensor | np.ndarray):
+        msg = f"coef must be a sequence of at least 2 numbers, got {coef!r}"
+        raise TypeError(msg)
+    if len(coef) < 2:
+        msg = f"coef must have at least 2 values (slopes, then the intercept), got {coef!r}"
         raise ValueError(msg)
-    scale = check_real("noise_scale", noise_scale)
-    if not (math.isfinite(scale) and scale >= 0):
-        msg = f"noise_scale must be finite and >= 0, got {noise_scale!r}"
+    coefs = check_init(coef, len(coef), "coef")
+    low, high = check_real("low", low), check_real("high", high)  # finite
+    if not low < high:
+        msg = f"low must be < high, got low={low!r} and high={high!r}"
         raise ValueError(msg)
+    if noise not in ("uniform", "normal", "none"):
+        msg = f"noise must be one of 'uniform', 'normal', 'none', got {noise!r}"
+        raise ValueError(msg)
+    scale = check_real("noise_scale", noise_scale, lambda v: 0 <= v < math.inf, "finite and >= 0")
     if not isinstance(cast(object, dtype), torch.dtype) or not dtype.is_floating_point:
         msg = f"dtype must be a floating-point torch.dtype, got {dtype!r}"
         raise TypeError(msg)
     target = torch.device("cpu") if device is None else resolve_device(device)
-    generator = make_generator(check_seed(seed))
+    generator = make_generator(seed)
 
     k = len(coefs)
     true_coef = torch.tensor(coefs, dtype=dtype)
