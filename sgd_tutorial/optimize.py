@@ -35,6 +35,7 @@ __all__ = ["DivergenceError", "Fit", "Step", "gradient_descent", "iter_sgd", "sg
 
 _CHUNK_ROWS = 1 << 16  # samples per chunk of updates: iter_sgd's memory, one NaN check each
 _CHUNK_STEPS = 1024  # full-batch updates per NaN check
+_COMPILED = True  # run _steps_compiled where it can; the tests switch it off to compare
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,7 @@ class _Run:
         or infinite comes last, with params and losses cut before its first bad update."""
         x, y, n = self.x, self.y, len(self.x)
         p, v = _state(x, self.start)
-        compiled = average is None and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64) and y.dtype == x.dtype  # fmt: skip
+        compiled = _COMPILED and average is None and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64) and y.dtype == x.dtype  # fmt: skip
         if compiled:
             x_np, y_np, p_np, v_np = x.contiguous().numpy(), y.contiguous().numpy(), p.numpy(), v.numpy()  # fmt: skip
         index = torch.int32 if n < 2**31 else torch.int64
@@ -317,7 +318,7 @@ class _Run:
     def run(self, share: Callable[[int], slice] | None = None, average: Average | None = None) -> Fit:
         """Run every epoch, recording the whole trajectory (as :func:`sgd` returns it)."""
         params, losses = _buffers(self.x, self.total, "epochs", self.epochs)
-        params[0] = torch.tensor(self.start)
+        params[0] = torch.tensor(self.start, dtype=torch.float64)
         done = 0
 
         def room(count: int) -> tuple[Tensor, Tensor]:
