@@ -77,12 +77,14 @@ def check_int(name: str, value: object, low: int = 0, high: int | None = None) -
     number = _scalar(value)
     try:
         if isinstance(number, bool):
-            raise TypeError  # noqa: TRY301
-        count = operator.index(number)  # type: ignore[call-overload]
+            raise TypeError
+        count = operator.index(number)  # type: ignore[arg-type]
     except TypeError:
         raise _fail(TypeError, name, "an integer", value) from None
     if count < low or (high is not None and count >= high):
-        want = f"an integer >= {low}" + ("" if high is None else f" and < 2**{high.bit_length() - 1}")
+        want = f"an integer >= {low}" + (
+            "" if high is None else f" and < 2**{high.bit_length() - 1}"
+        )
         raise _fail(ValueError, name, want, value)
     return int(count)
 
@@ -120,7 +122,8 @@ def check_float_tensor(name: str, value: object) -> Tensor:
     """Return ``value`` if it is a floating-point tensor."""
     if not isinstance(value, Tensor):
         hint = "; convert it with torch.as_tensor(...)" if hasattr(value, "__array__") else ""
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}{hint}")
+        msg = f"{name} must be a torch.Tensor, got {type(value).__name__}{hint}"
+        raise TypeError(msg)
     if not value.dtype.is_floating_point:
         msg = f"{name} must have a floating-point dtype, got {value.dtype}; use {name}.float()"
         raise TypeError(msg)
@@ -128,15 +131,19 @@ def check_float_tensor(name: str, value: object) -> Tensor:
 
 
 def _check_shape(name: str, value: Tensor, ndim: int, shape: str) -> Tensor:
-    if value.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D with shape {shape}, got shape {tuple(value.shape)}")
-    if value.numel() == 0:
-        raise ValueError(f"{name} must not be empty, got shape {tuple(value.shape)}")
+    msg = f"{name} must be {ndim}-D with shape {shape}, got shape {tuple(value.shape)}"
+    if value.ndim != ndim or value.numel() == 0:
+        raise ValueError(
+            msg
+            if value.ndim != ndim
+            else f"{name} must not be empty, got shape {tuple(value.shape)}"
+        )
     # One read of the data (on a GPU, one deliberate sync, before training): a finite sum
     # proves every value finite; only a non-finite sum, which an overflow can also give, needs
     # the element-wise check.
     if not bool(torch.isfinite(value.sum())) and not bool(torch.isfinite(value).all()):
-        raise ValueError(f"{name} must contain only finite values, got NaN or inf in {name}")
+        msg = f"{name} must contain only finite values, got NaN or inf in {name}"
+        raise ValueError(msg)
     return value
 
 
@@ -150,9 +157,11 @@ def check_data(x: object, y: object) -> tuple[Tensor, Tensor]:
     x = check_x(x)
     y = check_float_tensor("y", y).detach()
     if y.ndim == 1 and len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got len(x)={len(x)} and len(y)={len(y)}")
+        msg = f"x and y must have the same length, got len(x)={len(x)} and len(y)={len(y)}"
+        raise ValueError(msg)
     if x.device != y.device:
-        raise ValueError(f"x and y must be on the same device, got x on {x.device} and y on {y.device}")
+        msg = f"x and y must be on the same device, got x on {x.device} and y on {y.device}"
+        raise ValueError(msg)
     return x, _check_shape("y", y, 1, "(n,)")
 
 

@@ -70,15 +70,16 @@ def sgd_distributed(
             msg = f"the nccl backend needs the data on a CUDA device, not {run.x.device}: pass device='cuda:<local rank>' or use gloo"  # fmt: skip
             raise ValueError(msg)
         state = None if seed is None else run.generator.get_state().numpy().tobytes()
-        settings = (*run.x.shape, run.start, run.size, run.epochs, run.shuffle, run.drop_last, run.lr, run.beta, state)  # fmt: skip
+        settings = (*run.x.shape, run.start.tolist(), run.size, run.epochs, run.shuffle, run.drop_last, run.lr, run.beta, state)  # fmt: skip
         mine: tuple[object, ...] = (None, settings, secrets.randbits(62))
-    except (TypeError, ValueError) as error:
-        mine = (error, None, None)
+    except (TypeError, ValueError) as failed:
+        mine = (failed, None, None)
     everyone: list[tuple[object, ...]] = [()] * world
     dist.all_gather_object(everyone, mine, group=group)  # the outcomes of all ranks' checks
-    for where, (error, _, _) in enumerate(everyone):
-        if isinstance(error, Exception):
-            raise type(error)(f"rank {where} of {world}: {error}")
+    for where, (outcome, _, _) in enumerate(everyone):
+        if isinstance(outcome, Exception):
+            msg = f"rank {where} of {world}: {outcome}"
+            raise type(outcome)(msg)
     differ = [name for i, name in enumerate(_AGREED) if len({repr(s[1][i]) for s in everyone}) > 1]  # type: ignore[index]  # fmt: skip
     if differ:
         msg = f"the {world} ranks called sgd_distributed with different values of {', '.join(differ)}; every rank must pass the same data shape and settings"  # fmt: skip

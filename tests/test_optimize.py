@@ -149,12 +149,12 @@ def test_chunk_boundaries_do_not_change_the_result(
     expected_sgd = sgd(data.x, data.y, batch_size=3, epochs=2, momentum=0.5, seed=1)
     expected_gd = gradient_descent(data.x, data.y, steps=50, momentum=0.5)
     monkeypatch.setattr(engine, "_CHUNK_ROWS", 10)  # 3 batches of 3 per chunk
-    monkeypatch.setattr(engine, "_CHUNK_STEPS", 7)
     chunked_sgd = sgd(data.x, data.y, batch_size=3, epochs=2, momentum=0.5, seed=1)
     chunked_gd = gradient_descent(data.x, data.y, steps=50, momentum=0.5)
     torch.testing.assert_close(chunked_sgd.params, expected_sgd.params, atol=0, rtol=0)
-    torch.testing.assert_close(chunked_gd.params, expected_gd.params, atol=0, rtol=0)
-    torch.testing.assert_close(chunked_gd.losses, expected_gd.losses, atol=0, rtol=0)
+    # GD reads the data in chunks of rows: its sums are rounded in another order.
+    torch.testing.assert_close(chunked_gd.params, expected_gd.params)
+    torch.testing.assert_close(chunked_gd.losses, expected_gd.losses)
 
 
 # --- batches, epochs, seeds --------------------------------------------------------------------
@@ -434,7 +434,9 @@ def test_losses_do_not_cancel_when_targets_are_offset(data: LinearData) -> None:
     fit = gradient_descent(x, far, best, steps=3)
     true = float(mse(x @ best, far))
     assert 0.05 < true < 0.12
-    torch.testing.assert_close(fit.losses, torch.full((3,), true, dtype=x.dtype), rtol=1e-6, atol=0)
+    torch.testing.assert_close(
+        fit.losses, torch.full((3,), true, dtype=x.dtype), rtol=1e-6, atol=0
+    )
     run = sgd(x, y + 1e6, least_squares(x, y + 1e6), lr=0.01, epochs=2, batch_size=10, seed=0)
     steps = list(iter_sgd(x, y + 1e6, least_squares(x, y + 1e6), lr=0.01, epochs=2, batch_size=10, seed=0))  # fmt: skip
     for t, step in enumerate(steps):
@@ -521,7 +523,10 @@ def test_divergence_error_crosses_a_process_pool() -> None:
 @pytest.mark.parametrize(
     ("call", "pattern"),
     [
-        (lambda: sgd(X, Y, seed=2**70), r"seed must be an integer >= .* < 2\*\*64, got 1180591620717411303424"),  # fmt: skip
+        (
+            lambda: sgd(X, Y, seed=2**70),
+            r"seed must be an integer >= .* < 2\*\*64, got 1180591620717411303424",
+        ),  # fmt: skip
         (lambda: make_linear_data(5, seed=2**70), r"seed must be an integer"),
         (lambda: sgd(X, Y, epochs=10**20), r"epochs=100000000000000000000 means .* use iter_sgd"),
         (lambda: gradient_descent(X, Y, steps=10**20), r"steps=100000000000000000000 means"),
