@@ -523,10 +523,7 @@ def test_divergence_error_crosses_a_process_pool() -> None:
 @pytest.mark.parametrize(
     ("call", "pattern"),
     [
-        (
-            lambda: sgd(X, Y, seed=2**70),
-            r"seed must be an integer >= .* < 2\*\*64, got 1180591620717411303424",
-        ),  # fmt: skip
+        (lambda: sgd(X, Y, seed=2**70), r"seed must be an integer >= .* < 2\*\*64, got 1180591"),
         (lambda: make_linear_data(5, seed=2**70), r"seed must be an integer"),
         (lambda: sgd(X, Y, epochs=10**20), r"epochs=100000000000000000000 means .* use iter_sgd"),
         (lambda: gradient_descent(X, Y, steps=10**20), r"steps=100000000000000000000 means"),
