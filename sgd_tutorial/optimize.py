@@ -121,13 +121,15 @@ def gradient_descent(x: Tensor, y: Tensor, init: object = (-1.0, 1.0), *, lr: fl
     #     g(p) = g* + H d,   loss(p) = L* + d·(g* + g(p)) / 2,   where d = p - p*.
     # With p* the least-squares point, and g* and L* measured from its residuals, no term is
     # large, so nothing cancels; the data is read twice instead of once per update.
-    parts = [(x[i : i + _CHUNK_ROWS].to(p.dtype), y[i : i + _CHUNK_ROWS].to(p.dtype)) for i in range(0, n, _CHUNK_ROWS)]  # fmt: skip
-    h = sum((xb.T @ xb for xb, _ in parts), torch.zeros(())) * (2 / n)
-    star = torch.linalg.pinv(h) @ sum((xb.T @ yb for xb, yb in parts), torch.zeros(())) * (2 / n)  # fmt: skip
-    res = [(xb, xb @ star - yb) for xb, yb in parts]
-    g_star = sum((2 * xb.T @ r for xb, r in res), torch.zeros(())) / n
-    l_star = sum(((r * r).sum() for _, r in res), torch.zeros(())) / n
-    del parts, res
+    k, zero = x.shape[1], torch.zeros((), dtype=p.dtype, device=x.device)
+
+    def total(f: Callable[[Tensor, Tensor], Tensor]) -> Tensor:  # over float64 chunks of rows
+        return sum((f(x[i : i + _CHUNK_ROWS].to(p.dtype), y[i : i + _CHUNK_ROWS].to(p.dtype)) for i in range(0, n, _CHUNK_ROWS)), zero)  # fmt: skip
+
+    gram = total(lambda xb, yb: (w := torch.column_stack([xb, yb])).mT @ w)  # [x y]ᵀ[x y]
+    h, star = gram[:k, :k] * (2 / n), torch.linalg.pinv(gram[:k, :k]) @ gram[:k, k]
+    at_star = total(lambda xb, yb: (r := xb @ star - yb) @ torch.column_stack([2 * xb, r])) / n
+    g_star, l_star = at_star[:k], at_star[k]
     v, params[0] = torch.zeros_like(p), p
     for t in range(steps):
         d = p - star
