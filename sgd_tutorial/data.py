@@ -81,7 +81,9 @@ def make_linear_data(
         msg = f"coef must have at least 2 values (slopes, then the intercept), got {coef!r}"
         raise ValueError(msg)
     coefs = check_init(coef, len(coef), "coef")
-    low, high = check_real("low", low), check_real("high", high)  # finite
+    low, high = (
+        check_real(k, v, math.isfinite, "finite") for k, v in (("low", low), ("high", high))
+    )
     if not low < high:
         msg = f"low must be < high, got low={low!r} and high={high!r}"
         raise ValueError(msg)
