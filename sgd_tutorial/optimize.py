@@ -1,7 +1,6 @@
 """Gradient descent and minibatch SGD for linear regression: the lesson's loop, run well.
 
-:func:`gradient_descent`, :func:`sgd`, :func:`iter_sgd` and :func:`~sgd_tutorial.sgd_distributed`
-all make the lesson's update, with ``torch.optim.SGD``'s momentum::
+Every entry point (and :func:`~sgd_tutorial.sgd_distributed`) makes this update::
 
     r = x_b @ p - y_b          # the batch's residuals
     loss = mean(r ** 2)        # its loss, from the residuals (exact: nothing cancels)
@@ -9,10 +8,9 @@ all make the lesson's update, with ``torch.optim.SGD``'s momentum::
     v = momentum * v + g
     p = p - lr * v
 
-:func:`_steps` writes it in torch ops: any device, no host-device sync per update, and p, v and
-the sums in float64 (float32 on MPS, which has none) whatever the data's dtype. On the CPU a
-torch call costs microseconds where a small batch's update needs nanoseconds, so
-:func:`_steps_compiled` runs the same lines compiled by numba; a test checks that they agree.
+``_steps`` writes it in torch ops (any device, no sync per update, float64 sums; MPS: float32).
+A torch call costs microseconds, a small batch's update nanoseconds: on the CPU
+``_steps_compiled`` runs the same lines compiled by numba. A test checks that they agree.
 """
 
 from __future__ import annotations
@@ -25,16 +23,14 @@ import torch
 from torch import Tensor
 
 from sgd_tutorial import _checks as check
+from sgd_tutorial import records
 from sgd_tutorial._checks import SeedLike
-from sgd_tutorial.records import DivergenceError, Fit, Step, _diverged, _first_bad, _record, _setup
+from sgd_tutorial.records import Average, DivergenceError, Fit, Step
 
 __all__ = ["DivergenceError", "Fit", "Step", "gradient_descent", "iter_sgd", "sgd"]
 
 _CHUNK_ROWS = 1 << 16  # samples per chunk of updates: iter_sgd's memory; one NaN check each
 _COMPILED = True  # use _steps_compiled where it applies (the tests switch it off to compare)
-
-
-Average = Callable[[Tensor, Tensor, int], tuple[Tensor, Tensor]]
 
 
 def _steps(x: Tensor, y: Tensor, rows: Tensor, size: int, p: Tensor, v: Tensor, lr: float,
@@ -69,10 +65,7 @@ def _jit(function: Callable[..., None]) -> Callable[..., None]:
 
 @_jit
 def _steps_compiled(x, y, order, first, size, p, v, lr, beta, params, losses):  # type: ignore[no-untyped-def]
-    """:func:`_steps` on arrays; the batches are ``order[first:]``, or rows in order if empty.
-
-    Loops over rows and columns: array expressions would allocate per sample, 10-20x slower.
-    """
+    """:func:`_steps` on arrays, looping over rows and columns (array expressions allocate)."""
     g = np.empty(x.shape[1])
     for t in range(len(losses)):
         loss, g[:] = 0.0, 0.0
@@ -110,12 +103,12 @@ def gradient_descent(x: Tensor, y: Tensor, init: object = (-1.0, 1.0), *, lr: fl
     Returns
     -------
     Fit
-        Raises :class:`DivergenceError`, giving the stable bound of ``lr``, on NaN or inf.
+        Or a :class:`DivergenceError` (with the stable bound of ``lr``) on NaN or inf.
     """
-    x, y, p = _setup(x, y, init, device)
+    x, y, p = records._setup(x, y, init, device)
     lr, beta = check.check_lr(lr), check.check_momentum(momentum)
     steps, n = check.check_int("steps", steps), len(x)
-    params, losses = _record(x, steps, "steps", steps)
+    params, losses = records._record(x, steps, "steps", steps)
     # The one shortcut. The full-batch MSE is quadratic in p, so its gradient and value at any
     # p follow exactly from those at one point p* and the Hessian H = (2/n) xᵀx:
     #     g(p) = g* + H d,   loss(p) = L* + d·(g* + g(p)) / 2,   where d = p - p*.
@@ -138,15 +131,13 @@ def gradient_descent(x: Tensor, y: Tensor, init: object = (-1.0, 1.0), *, lr: fl
         v = beta * v + g
         p = p - lr * v
         params[t + 1] = p
-    bad = _first_bad(params[1:], losses)
+    bad = records._first_bad(params[1:], losses)
     if bad is None:
         return Fit(params.cpu(), losses.cpu(), lr, beta, n)
-    bound = (2 + 2 * beta) / float(torch.linalg.eigvalsh(h.cpu())[-1])
-    rule = f"{'(2 + 2·momentum)' if beta else '2'}/λ_max = {bound:.4g}"
-    why = f"is too large for this data; full-batch gradient descent on it is stable only for lr < {rule}"  # fmt: skip
-    if lr < bound:
-        why = f"is below the stable bound {rule}, so the values overflowed {x.dtype}: use a wider dtype"  # fmt: skip
-    raise _diverged(bad, why, Fit(params[: bad + 1].cpu(), losses[:bad].cpu(), lr, beta, n))
+    why = records._full_batch_bound(lr, beta, float(torch.linalg.eigvalsh(h.cpu())[-1]), x.dtype)
+    raise records._diverged(
+        bad, why, Fit(params[: bad + 1].cpu(), losses[:bad].cpu(), lr, beta, n)
+    )
 
 
 class _Run:
@@ -155,7 +146,7 @@ class _Run:
     def __init__(self, x: object, y: object, init: object, lr: object, epochs: object,
                  batch_size: object, shuffle: object, drop_last: object, momentum: object,
                  seed: object, device: object) -> None:  # fmt: skip
-        self.x, self.y, self.start = _setup(x, y, init, device)
+        self.x, self.y, self.start = records._setup(x, y, init, device)
         self.lr, self.beta = check.check_lr(lr), check.check_momentum(momentum)
         self.epochs, self.size = check.check_int("epochs", epochs), check.check_int("batch_size", batch_size, 1)  # fmt: skip
         self.shuffle, self.drop_last = check.check_flag("shuffle", shuffle), check.check_flag("drop_last", drop_last)  # fmt: skip
@@ -175,10 +166,7 @@ class _Run:
 
     def chunks(self, room: Callable[[int], tuple[Tensor, Tensor]], share: Callable[[int], slice] | None = None,
                average: Average | None = None) -> Iterator[tuple[int, Tensor, int, Tensor, Tensor]]:  # fmt: skip
-        """Yield ``(epoch, rows, batch size, params, losses)`` per chunk.
-
-        After a NaN or inf, a last chunk comes with ``params`` and ``losses`` cut before it.
-        """
+        """Yield ``(epoch, rows, batch size, params, losses)`` per chunk, the last cut at a NaN."""
         x, y, p, n = self.x, self.y, self.start, len(self.x)
         v = torch.zeros_like(p)
         compiled = _COMPILED and average is None and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64) and y.dtype == x.dtype  # fmt: skip
@@ -201,14 +189,14 @@ class _Run:
                 else:
                     part = slice(None) if share is None else share(size)
                     p, v = _steps(x, y, rows, size, p, v, self.lr, self.beta, params, losses, part, average)  # fmt: skip
-                bad = _first_bad(params, losses)
+                bad = records._first_bad(params, losses)
                 yield epoch, rows, size, params[:bad], losses[:bad]
                 if bad is not None:
                     return
 
     def run(self, share: Callable[[int], slice] | None = None, average: Average | None = None) -> Fit:  # fmt: skip
-        """Run every epoch, keeping the whole trajectory (what :func:`sgd` returns)."""
-        params, losses = _record(self.x, self.total, "epochs", self.epochs)
+        """Run every epoch, keeping the whole trajectory."""
+        params, losses = records._record(self.x, self.total, "epochs", self.epochs)
         params[0], done = self.start, 0
 
         def room(count: int) -> tuple[Tensor, Tensor]:
@@ -217,7 +205,7 @@ class _Run:
         for *_, chunk in self.chunks(room, share, average):
             done += len(chunk)
         if done < self.total:
-            raise _diverged(done, "is too large for this data; try a smaller lr", self.fit(params[: done + 1], losses[:done]))  # fmt: skip
+            raise records._diverged(done, "is too large for this data; try a smaller lr", self.fit(params[: done + 1], losses[:done]))  # fmt: skip
         return self.fit(params, losses)
 
 
@@ -229,17 +217,8 @@ def sgd(x: Tensor, y: Tensor, init: object = (-1.0, 1.0), *, lr: float = 0.1, ep
     Each epoch visits every sample once, in batches of ``batch_size``: in a new order drawn
     from ``seed`` if ``shuffle``, and with a shorter last batch unless ``drop_last``. Other
     parameters and the result are as in :func:`gradient_descent`.
-
-    Examples
-    --------
-    >>> from sgd_tutorial import make_linear_data
-    >>> data = make_linear_data(100, seed=0)
-    >>> sgd(data.x, data.y, epochs=10, batch_size=5, seed=0).steps
-    200
     """
-    return _Run(
-        x, y, init, lr, epochs, batch_size, shuffle, drop_last, momentum, seed, device
-    ).run()
+    return _Run(x, y, init, lr, epochs, batch_size, shuffle, drop_last, momentum, seed, device).run()  # fmt: skip
 
 
 def iter_sgd(x: Tensor, y: Tensor, init: object = (-1.0, 1.0), *, lr: float = 0.1,
@@ -258,7 +237,7 @@ def _lazy(run: _Run) -> Iterator[Step]:
     done, before = 0, run.start.to(run.x.dtype)
 
     def room(count: int) -> tuple[Tensor, Tensor]:  # new each chunk: yielded Steps keep views
-        params, losses = _record(run.x, count, "", 0)
+        params, losses = records._record(run.x, count, "", 0)
         return params[1:], losses
 
     for epoch, rows, size, params, losses in run.chunks(room):
@@ -266,5 +245,5 @@ def _lazy(run: _Run) -> Iterator[Step]:
             yield Step(done + t, epoch, rows[t * size : (t + 1) * size], params[t], losses[t])
         if len(losses) < len(rows) // size:
             fit = run.fit(torch.cat([before[None], params]), losses)
-            raise _diverged(done + len(losses), "is too large for this data; try a smaller lr", fit)  # fmt: skip
+            raise records._diverged(done + len(losses), "is too large for this data; try a smaller lr", fit)  # fmt: skip
         done, before = done + len(losses), params[-1]

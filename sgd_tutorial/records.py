@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -13,6 +14,8 @@ from sgd_tutorial._checks import SeedLike
 from sgd_tutorial.devices import resolve_device
 
 __all__ = ["DivergenceError", "Fit", "Step"]
+
+Average = Callable[[Tensor, Tensor, int], tuple[Tensor, Tensor]]  # data-parallel gradient hook
 
 
 @dataclass(frozen=True)
@@ -102,3 +105,12 @@ def _record(x: Tensor, steps: int, name: str, value: int) -> tuple[Tensor, Tenso
 def _diverged(step: int, why: str, fit: Fit) -> DivergenceError:
     msg = f"the loss or parameters became NaN or infinite at step {step}: lr={fit.lr:g} {why}"
     return DivergenceError(msg, step=step, fit=fit)
+
+
+def _full_batch_bound(lr: float, beta: float, lam_max: float, dtype: torch.dtype) -> str:
+    """Why full-batch gradient descent diverged: the lr, or (below the bound) the dtype."""
+    bound = (2 + 2 * beta) / lam_max
+    rule = f"{'(2 + 2·momentum)' if beta else '2'}/λ_max = {bound:.4g}"
+    if lr < bound:
+        return f"is below the stable bound {rule}, so the values overflowed {dtype}: use a wider dtype"  # fmt: skip
+    return f"is too large for this data; full-batch gradient descent on it is stable only for lr < {rule}"  # fmt: skip

@@ -19,7 +19,14 @@ import pytest
 import torch
 
 import sgd_tutorial.optimize as engine
-from sgd_tutorial import DivergenceError, gradient_descent, iter_sgd, make_linear_data, sgd
+from sgd_tutorial import (
+    DivergenceError,
+    gradient_descent,
+    iter_sgd,
+    make_linear_data,
+    records,
+    sgd,
+)
 
 pytestmark = [
     pytest.mark.cuda,
@@ -79,14 +86,14 @@ def test_sgd_epochs_sync_only_in_the_divergence_check(
     # last, smaller batch; two epochs, so a second permutation is drawn and uploaded mid-run.
     monkeypatch.setattr(engine, "_CHUNK_ROWS", 256)
     checked: list[int] = []
-    divergence_check = engine._first_bad
+    divergence_check = records._first_bad
 
     def check_allowing_sync(params: torch.Tensor, losses: torch.Tensor) -> int | None:
         checked.append(len(losses))
         with sync_debug("default"):
             return divergence_check(params, losses)
 
-    monkeypatch.setattr(engine, "_first_bad", check_allowing_sync)
+    monkeypatch.setattr(records, "_first_bad", check_allowing_sync)
     data = make_linear_data(1000, seed=0)
     settings = {"lr": 0.1, "epochs": 2, "batch_size": 32, "momentum": 0.5, "seed": 0}
     # Warm-up: first-use set-up (cuBLAS handle, kernels, pinned memory pool) stays outside.
@@ -96,7 +103,7 @@ def test_sgd_epochs_sync_only_in_the_divergence_check(
         data.x, data.y, (-1.0, 1.0), settings["lr"], settings["epochs"], settings["batch_size"],
         shuffle, drop_last, settings["momentum"], settings["seed"], CUDA,
     )  # fmt: skip
-    params, losses = engine._record(run.x, run.total, "epochs", 2)
+    params, losses = records._record(run.x, run.total, "epochs", 2)
     done = 0
 
     def room(count: int) -> tuple[torch.Tensor, torch.Tensor]:
