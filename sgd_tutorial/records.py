@@ -1,4 +1,4 @@
-"""What a run records: :class:`Fit`, :class:`Step`, :class:`DivergenceError`, buffers."""
+"""What a run gives back: :class:`Fit`, :class:`Step` and :class:`DivergenceError`."""
 
 from __future__ import annotations
 
