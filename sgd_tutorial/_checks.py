@@ -131,20 +131,17 @@ def check_float_tensor(name: str, value: object) -> Tensor:
 
 
 def _check_shape(name: str, value: Tensor, ndim: int, shape: str) -> Tensor:
-    msg = f"{name} must be {ndim}-D with shape {shape}, got shape {tuple(value.shape)}"
-    if value.ndim != ndim or value.numel() == 0:
-        raise ValueError(
-            msg
-            if value.ndim != ndim
-            else f"{name} must not be empty, got shape {tuple(value.shape)}"
-        )
+    if value.ndim != ndim:
+        msg = f"{name} must be {ndim}-D with shape {shape}, got shape {tuple(value.shape)}"
+    elif value.numel() == 0:
+        msg = f"{name} must not be empty, got shape {tuple(value.shape)}"
     # One read of the data (on a GPU, one deliberate sync, before training): a finite sum
-    # proves every value finite; only a non-finite sum, which an overflow can also give, needs
-    # the element-wise check.
-    if not bool(torch.isfinite(value.sum())) and not bool(torch.isfinite(value).all()):
+    # proves every value finite; only a non-finite sum (or an overflow) needs the full check.
+    elif not bool(torch.isfinite(value.sum())) and not bool(torch.isfinite(value).all()):
         msg = f"{name} must contain only finite values, got NaN or inf in {name}"
-        raise ValueError(msg)
-    return value
+    else:
+        return value
+    raise ValueError(msg)
 
 
 def check_x(x: object) -> Tensor:
