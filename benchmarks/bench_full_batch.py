@@ -6,8 +6,9 @@
   ``grad.zero_()`` under ``torch.no_grad()``, as in the lesson. It is slow, so it is timed on
   10 steps per round and reported per step.
 * **ours**: :func:`sgd_tutorial.gradient_descent` with ``steps=100``, the whole call: the data
-  checks, its one pass over the data for the statistics, the 100 updates and the trajectory it
-  returns, divided by 100. The one-off part (the same call with ``steps=0``) is also shown alone.
+  checks, its two passes over the data (``xᵀx`` and ``xᵀy``, then the residuals at the
+  least-squares point that make every recorded loss exact), the 100 updates and the trajectory
+  it returns, divided by 100. The one-off part (the same call with ``steps=0``) is also shown.
 
 Run: ``python benchmarks/bench_full_batch.py`` (``--quick`` for n = 1,000,000).
 """
@@ -80,7 +81,7 @@ def bench(n: int, device: str, rounds: int) -> tuple[str, float]:
             "1×",
         ],
         [
-            "ours, one-off part (`steps=0`: checks + one pass over the data), whole",
+            "ours, one-off part (`steps=0`: checks + two passes over the data), whole",
             spread(once, ms, 1),
             ratio(once, per["floor"]),
             "",

@@ -180,11 +180,13 @@ def main() -> None:
         row, (vs_lesson, vs_loader) = run_case(n, batch, epochs, rounds, "cpu", None)
         rows.append(row)
         print("  " + " | ".join(row), flush=True)
-        if batch >= 64:
+        if batch >= 64:  # issue 11: no worse than the first engine (11.7× / 47×, 4.7× / 162×)
+            was_lesson, was_loader = (11.7, 47) if batch == 64 else (4.7, 162)
             goals.append(
-                f"- batch {batch}: {vs_loader:.0f}× faster than DataLoader + optim.SGD (goal ≥ 20×: "
-                f"{'met' if vs_loader >= 20 else 'NOT met'}), {vs_lesson:.1f}× faster than the "
-                f"lesson's loop (goal ≥ 3×: {'met' if vs_lesson >= 3 else 'NOT met'})"
+                f"- batch {batch}: {vs_loader:.0f}× faster than DataLoader + optim.SGD (goal ≥ "
+                f"{was_loader}×: {'met' if vs_loader >= was_loader else 'NOT met'}), "
+                f"{vs_lesson:.1f}× faster than the lesson's loop (goal ≥ {was_lesson}×: "
+                f"{'met' if vs_lesson >= was_lesson else 'NOT met'})"
             )
     emit(
         f"## Minibatch SGD (CPU, {threads} torch thread{'s' if threads > 1 else ''})\n\n"

@@ -1,7 +1,7 @@
-"""Argument checks shared by the public functions.
+"""Argument checks, declared once and used by every public function.
 
-Every check raises a ``TypeError`` or ``ValueError`` whose message names the parameter and the
-value it got, so that a mistake is reported where it was made rather than deep inside torch.
+Each check returns the value in the form the code needs, or raises a ``TypeError`` or
+``ValueError`` naming the parameter and the value, where the mistake was made.
 """
 
 from __future__ import annotations
@@ -9,21 +9,22 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable
 
+import numpy as np
 import torch
 from torch import Tensor
 
 __all__ = [
-    "check_count",
     "check_data",
+    "check_flag",
     "check_float_tensor",
     "check_init",
+    "check_int",
     "check_lr",
     "check_momentum",
     "check_positive_int",
     "check_real",
-    "check_seed",
     "check_x",
     "make_generator",
 ]
@@ -32,91 +33,88 @@ SeedLike = int | torch.Generator | None
 
 
 def _describe(value: object) -> str:
-    """Return a short description of ``value`` for an error message."""
-    if isinstance(value, Tensor):
-        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if isinstance(value, Tensor | np.ndarray) and value.ndim > 0:
+        return f"an array of shape {tuple(value.shape)} and dtype {value.dtype}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def check_real(name: str, value: object) -> float:
-    """Return ``value`` as a float, rejecting booleans, strings and tensors."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        msg = f"{name} must be a real number, got {_describe(value)}"
-        raise TypeError(msg)
-    return float(value)
+def _fail(kind: type[Exception], name: str, want: str, value: object) -> Exception:
+    return kind(f"{name} must be {want}, got {_describe(value)}")
 
 
-def _integer(name: str, value: object) -> int:
-    """Return ``value`` as an int, rejecting booleans and floats (even 10.0)."""
-    if isinstance(value, bool):
-        msg = f"{name} must be an integer, got {value!r}"
-        raise TypeError(msg)
-    try:
-        return operator.index(value)  # type: ignore[arg-type]
-    except TypeError:
-        msg = f"{name} must be an integer, got {_describe(value)}"
-        raise TypeError(msg) from None
+def _scalar(value: object) -> object:
+    """Unwrap a 0-dim tensor or array (``torch.tensor(0.1)``) into a Python number."""
+    if isinstance(value, Tensor | np.ndarray) and value.ndim == 0:
+        return value.item()
+    return value
+
+
+def check_real(
+    name: str, value: object, ok: Callable[[float], bool] = lambda _: True, want: str = ""
+) -> float:
+    """Return ``value`` (a number, 0-dim tensor or array) as a float, if ``ok`` holds for it."""
+    number = _scalar(value)
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        raise _fail(TypeError, name, "a real number", value)
+    if not ok(float(number)):
+        raise _fail(ValueError, name, want, value)
+    return float(number)
 
 
 def check_lr(lr: object) -> float:
-    """Return the learning rate as a float; it must be finite and > 0."""
-    value = check_real("lr", lr)
-    if not math.isfinite(value) or value <= 0:
-        msg = f"lr must be a finite number > 0, got {lr!r}"
-        raise ValueError(msg)
-    return value
+    """Return the learning rate: finite and > 0."""
+    return check_real("lr", lr, lambda v: 0 < v < math.inf, "a finite number > 0")
 
 
 def check_momentum(momentum: object) -> float:
-    """Return the momentum as a float in ``[0, 1)``."""
-    value = check_real("momentum", momentum)
-    if not 0.0 <= value < 1.0:
-        msg = f"momentum must be in [0, 1), got {momentum!r}"
-        raise ValueError(msg)
-    return value
+    """Return the heavy-ball momentum, in ``[0, 1)``."""
+    return check_real("momentum", momentum, lambda v: 0 <= v < 1, "in [0, 1)")
 
 
-def check_count(name: str, value: object) -> int:
-    """Return a non-negative integer count (steps, epochs)."""
-    count = _integer(name, value)
-    if count < 0:
-        msg = f"{name} must be an integer >= 0, got {value!r}"
-        raise ValueError(msg)
-    return count
+def check_int(name: str, value: object, low: int = 0, high: int | None = None) -> int:
+    """Return ``value`` as an int ``>= low`` (and ``< high``), rejecting bools and floats."""
+    number = _scalar(value)
+    try:
+        if isinstance(number, bool):
+            raise TypeError
+        count = operator.index(number)  # type: ignore[arg-type]
+    except TypeError:
+        raise _fail(TypeError, name, "an integer", value) from None
+    if count < low or (high is not None and count >= high):
+        want = f"an integer >= {low}" + (
+            "" if high is None else f" and < 2**{high.bit_length() - 1}"
+        )
+        raise _fail(ValueError, name, want, value)
+    return int(count)
 
 
 def check_positive_int(name: str, value: object) -> int:
-    """Return an integer >= 1 (batch size, number of samples)."""
-    count = _integer(name, value)
-    if count < 1:
-        msg = f"{name} must be an integer >= 1, got {value!r}"
-        raise ValueError(msg)
-    return count
+    """Return an integer >= 1 (a batch size, a number of samples)."""
+    return check_int(name, value, low=1)
 
 
-def check_seed(seed: object) -> SeedLike:
-    """Return ``seed`` if it is None, an int or a ``torch.Generator``."""
-    if seed is None or isinstance(seed, torch.Generator):
-        return seed
-    return _integer("seed", seed)
+def check_flag(name: str, value: object) -> bool:
+    """Return ``value`` if it is True or False."""
+    if not isinstance(value, bool | np.bool_):
+        raise _fail(TypeError, name, "True or False", value)
+    return bool(value)
 
 
-def make_generator(seed: SeedLike) -> torch.Generator:
-    """Return a CPU generator for ``seed``: the given one, a seeded one, or a fresh random one.
+def make_generator(seed: object) -> torch.Generator:
+    """A CPU generator for ``seed`` (an int, a CPU ``torch.Generator`` or None: fresh randomness).
 
-    Random draws happen on the CPU so that the same seed gives the same numbers on every device.
+    Draws happen on the CPU so that a seed gives the same numbers on every device.
     """
     if isinstance(seed, torch.Generator):
         if seed.device.type != "cpu":
-            msg = f"seed must be a CPU torch.Generator, got one on {seed.device}"
-            raise ValueError(msg)
+            raise _fail(ValueError, "seed", "a CPU torch.Generator", seed.device)
         return seed
-    generator = torch.Generator(device="cpu")
+    generator = torch.Generator()
     if seed is None:
         generator.seed()
-    else:
-        generator.manual_seed(seed)
+    else:  # torch accepts the range of an int64 or a uint64
+        generator.manual_seed(check_int("seed", seed, low=-(2**63), high=2**64))
     return generator
 
 
@@ -132,65 +130,53 @@ def check_float_tensor(name: str, value: object) -> Tensor:
     return value
 
 
-def _check_finite(name: str, tensor: Tensor) -> None:
-    # Reads every value once; on a GPU that is one deliberate host-device sync per call,
-    # before any training starts. A NaN or inf anywhere makes the sum NaN or inf, so a finite
-    # sum proves every value finite in one pass with no temporaries; only a non-finite sum
-    # (which may also be an overflow of finite values) needs the exact, much slower check.
-    if bool(torch.isfinite(tensor.sum())):
-        return
-    if not bool(torch.isfinite(tensor).all()):
+def _check_shape(name: str, value: Tensor, ndim: int, shape: str) -> Tensor:
+    if value.ndim != ndim:
+        msg = f"{name} must be {ndim}-D with shape {shape}, got shape {tuple(value.shape)}"
+    elif value.numel() == 0:
+        msg = f"{name} must not be empty, got shape {tuple(value.shape)}"
+    # One read of the data (on a GPU, one deliberate sync, before training): a finite sum
+    # proves every value finite; only a non-finite sum (or an overflow) needs the full check.
+    elif not bool(torch.isfinite(value.sum())) and not bool(torch.isfinite(value).all()):
         msg = f"{name} must contain only finite values, got NaN or inf in {name}"
-        raise ValueError(msg)
+    else:
+        return value
+    raise ValueError(msg)
 
 
 def check_x(x: object) -> Tensor:
-    """Check a design matrix ``x``: a finite, non-empty float tensor of shape ``(n, k)``."""
-    x = check_float_tensor("x", x)
-    if x.ndim != 2:
-        msg = f"x must be 2-D with shape (n, k), got shape {tuple(x.shape)}"
-        raise ValueError(msg)
-    if x.numel() == 0:
-        msg = f"x must not be empty, got shape {tuple(x.shape)}"
-        raise ValueError(msg)
-    _check_finite("x", x)
-    return x
+    """Return inputs ``x``: a finite, non-empty float tensor of shape ``(n, k)``, detached."""
+    return _check_shape("x", check_float_tensor("x", x).detach(), 2, "(n, k)")
 
 
 def check_data(x: object, y: object) -> tuple[Tensor, Tensor]:
-    """Check inputs ``x`` of shape ``(n, k)`` and targets ``y`` of shape ``(n,)``."""
+    """Return ``x`` of shape ``(n, k)`` and ``y`` of shape ``(n,)``, detached from autograd."""
     x = check_x(x)
-    y = check_float_tensor("y", y)
-    if y.ndim != 1:
-        msg = f"y must be 1-D with shape (n,), got shape {tuple(y.shape)}"
-        raise ValueError(msg)
-    if len(x) != len(y):
+    y = check_float_tensor("y", y).detach()
+    if y.ndim == 1 and len(x) != len(y):
         msg = f"x and y must have the same length, got len(x)={len(x)} and len(y)={len(y)}"
         raise ValueError(msg)
     if x.device != y.device:
         msg = f"x and y must be on the same device, got x on {x.device} and y on {y.device}"
         raise ValueError(msg)
-    _check_finite("y", y)
-    return x, y
+    return x, _check_shape("y", y, 1, "(n,)")
 
 
-def check_init(init: object, k: int) -> list[float]:
-    """Return the starting parameters as ``k`` finite floats."""
-    if isinstance(init, Tensor):
+def check_init(init: object, k: int, name: str = "init") -> list[float]:
+    """Return ``k`` finite floats (starting parameters: a sequence, 1-D tensor or array)."""
+    if isinstance(init, Tensor | np.ndarray):
         if init.ndim != 1:
-            msg = f"init must be 1-D, got shape {tuple(init.shape)}"
-            raise ValueError(msg)
-        values: Sequence[object] = init.detach().cpu().tolist()
-    elif isinstance(init, Sequence) and not isinstance(init, str):
-        values = init
+            raise _fail(ValueError, name, "1-D", init)
+        values = init.tolist() if isinstance(init, np.ndarray) else init.detach().cpu().tolist()
+    elif isinstance(init, list | tuple):
+        values = list(init)
     else:
-        msg = f"init must be a sequence of {k} numbers or a 1-D tensor, got {_describe(init)}"
-        raise TypeError(msg)
+        raise _fail(TypeError, name, f"a sequence of {k} numbers or a 1-D tensor", init)
     if len(values) != k:
-        msg = f"init must have {k} values (one per column of x), got {len(values)}: {init!r}"
+        msg = f"{name} must have {k} values (one per column of x), got {len(values)}: {init!r}"
         raise ValueError(msg)
-    floats = [check_real("init", v) for v in values]
-    if not all(math.isfinite(v) for v in floats):
-        msg = f"init must contain only finite values, got {init!r}"
+    floats = [check_real(name, v) for v in values]
+    if not all(map(math.isfinite, floats)):
+        msg = f"{name} must contain only finite values, got {_describe(init)}"
         raise ValueError(msg)
     return floats

@@ -11,67 +11,32 @@ __all__ = ["hessian_eigenvalues", "least_squares", "max_stable_lr"]
 
 
 def least_squares(x: Tensor, y: Tensor) -> Tensor:
-    """Coefficients that minimise the mean squared error of ``x @ a`` against ``y``.
+    """The coefficients ``a`` of shape ``(k,)`` minimising ``mse(x @ a, y)``, in x's dtype.
 
-    This is the closed-form reference every fit in the tutorials is checked against.
-
-    Parameters
-    ----------
-    x : Tensor
-        Inputs of shape ``(n, k)`` (with a ones column for the intercept).
-    y : Tensor
-        Targets of shape ``(n,)``.
-
-    Returns
-    -------
-    Tensor
-        Shape ``(k,)``, on ``x``'s device and in its dtype.
-
-    Notes
-    -----
-    Solved with :func:`torch.linalg.lstsq` in float64 on the CPU (the reference should be as
-    exact as possible; it is not a hot path). On a GPU the copy back is one deliberate sync.
+    The reference every fit is checked against: :func:`torch.linalg.lstsq` in float64 on the
+    CPU (on a GPU the copy is one deliberate sync).
     """
     x, y = check_data(x, y)
-    solution = torch.linalg.lstsq(x.detach().cpu().double(), y.detach().cpu().double()[:, None])
-    coef: Tensor = solution.solution[:, 0]
-    return coef.to(device=x.device, dtype=x.dtype)
+    solution = torch.linalg.lstsq(x.cpu().double(), y.cpu().double()[:, None]).solution
+    coef: Tensor = solution[:, 0].to(device=x.device, dtype=x.dtype)
+    return coef
 
 
 def hessian_eigenvalues(x: Tensor) -> Tensor:
-    """Eigenvalues of the Hessian of the mean squared error, ``H = (2 / n) xᵀx``, ascending.
+    """Eigenvalues of the MSE's Hessian ``H = (2 / n) xᵀx``, ascending, float64 on the CPU.
 
-    Parameters
-    ----------
-    x : Tensor
-        Inputs of shape ``(n, k)``.
-
-    Returns
-    -------
-    Tensor
-        Shape ``(k,)``, float64, on the CPU. The largest sets the stable learning rate
-        (:func:`max_stable_lr`); the ratio of largest to smallest is the condition number.
+    The largest sets the stable learning rate (:func:`max_stable_lr`); the largest over the
+    smallest is the condition number.
     """
-    xd = check_x(x).detach().cpu().double()
+    xd = check_x(x).cpu().double()
     eigenvalues: Tensor = torch.linalg.eigvalsh(2.0 / len(xd) * (xd.T @ xd))
     return eigenvalues
 
 
 def max_stable_lr(x: Tensor, momentum: float = 0.0) -> float:
-    """The largest learning rate for which full-batch gradient descent on the MSE converges.
+    """``(2 + 2β) / λ_max``: below it full-batch gradient descent on the MSE converges.
 
-    Parameters
-    ----------
-    x : Tensor
-        Inputs of shape ``(n, k)``.
-    momentum : float, default 0.0
-        Heavy-ball momentum ``β`` in ``[0, 1)``.
-
-    Returns
-    -------
-    float
-        ``(2 + 2β) / λ_max``, where ``λ_max`` is the largest eigenvalue of the Hessian. Below it
-        the iterates converge; above it they grow without bound.
+    ``β`` is the heavy-ball momentum; above the bound the iterates grow without bound.
     """
     beta = check_momentum(momentum)
     return (2.0 + 2.0 * beta) / float(hessian_eigenvalues(x)[-1])

@@ -3,42 +3,27 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
+import numpy as np
 import torch
 from torch import Tensor
 
-from sgd_tutorial._checks import (
-    SeedLike,
-    check_positive_int,
-    check_real,
-    check_seed,
-    make_generator,
-)
+from sgd_tutorial._checks import SeedLike, check_init, check_int, check_real, make_generator
 from sgd_tutorial.devices import resolve_device
 
 __all__ = ["LinearData", "make_linear_data"]
 
 Noise = Literal["uniform", "normal", "none"]
-_NOISES = ("uniform", "normal", "none")
 
 
 @dataclass(frozen=True)
 class LinearData:
-    """Inputs, targets and the true coefficients of a linear regression problem.
+    """Inputs ``x`` ``(n, k)``, targets ``y`` ``(n,)`` and the true ``coef``.
 
-    Attributes
-    ----------
-    x : Tensor
-        Inputs of shape ``(n, k)``. The last column is all ones, so the bias (intercept) is
-        just the last coefficient and the model is the single product ``x @ coef``.
-    y : Tensor
-        Targets of shape ``(n,)``: ``x @ coef`` plus noise.
-    coef : Tensor
-        The true coefficients, shape ``(k,)``: slopes first, intercept last.
+    The last column of ``x`` is ones: the intercept is the last coefficient.
     """
 
     x: Tensor
@@ -49,39 +34,6 @@ class LinearData:
     def n(self) -> int:
         """Number of samples."""
         return int(self.x.shape[0])
-
-
-def _check_coef(coef: object) -> list[float]:
-    if isinstance(coef, Tensor):
-        coef = coef.detach().cpu().tolist()
-    if not isinstance(coef, Sequence) or isinstance(coef, str):
-        msg = f"coef must be a sequence of at least 2 numbers, got {coef!r}"
-        raise TypeError(msg)
-    if len(coef) < 2:
-        msg = f"coef must have at least 2 values (slopes, then the intercept), got {coef!r}"
-        raise ValueError(msg)
-    values = []
-    for value in coef:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            msg = f"coef must contain real numbers, got {coef!r}"
-            raise TypeError(msg)
-        if not math.isfinite(value):
-            msg = f"coef must contain only finite values, got {coef!r}"
-            raise ValueError(msg)
-        values.append(float(value))
-    return values
-
-
-def _check_range(low: object, high: object) -> tuple[float, float]:
-    lo, hi = check_real("low", low), check_real("high", high)
-    for name, value in (("low", lo), ("high", hi)):
-        if not math.isfinite(value):
-            msg = f"{name} must be finite, got {value!r}"
-            raise ValueError(msg)
-    if not lo < hi:
-        msg = f"low must be < high, got low={low!r} and high={high!r}"
-        raise ValueError(msg)
-    return lo, hi
 
 
 def make_linear_data(
@@ -96,62 +48,54 @@ def make_linear_data(
     device: str | torch.device | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> LinearData:
-    """Draw ``n`` samples of ``y = x @ coef + noise``.
+    """Draw ``n`` samples of ``y = x @ coef + noise``, as the lesson does.
 
     Parameters
     ----------
     n : int, default 100
-        Number of samples, at least 1.
+        Number of samples.
     coef : sequence of float or Tensor, default (3.0, 2.0)
-        True coefficients, at least two: the slopes, then the intercept.
+        True coefficients: the slopes, then the intercept.
     low, high : float, default -1.0 and 1.0
-        The inputs (every column but the last) are uniform in ``[low, high)``.
+        The inputs (all columns but the last, which is ones) are uniform in ``[low, high)``.
     noise : {"uniform", "normal", "none"}, default "uniform"
-        ``"uniform"`` adds ``noise_scale * U(0, 1)`` as the lesson does (its mean, 0.5, ends up
-        in the intercept), ``"normal"`` adds ``noise_scale * N(0, 1)``, ``"none"`` adds nothing.
+        ``noise_scale`` times ``U(0, 1)`` (as in the lesson: its mean, 0.5, ends up in the
+        intercept), or times ``N(0, 1)``, or nothing.
     noise_scale : float, default 1.0
-        Multiplies the noise; must be finite and >= 0.
     seed : int, torch.Generator or None
-        Seed for the draws; ``None`` draws fresh randomness.
+        Drawn on the CPU, so a seed gives the same data on every ``device`` (None: the CPU).
     device : str, torch.device or None
-        Where the returned tensors live (see :func:`resolve_device`); ``None`` means the CPU.
     dtype : torch.dtype, default torch.float32
-        A floating-point dtype.
-
-    Returns
-    -------
-    LinearData
-        ``x`` of shape ``(n, k)`` with a last column of ones, ``y`` of shape ``(n,)`` and
-        ``coef`` of shape ``(k,)``.
-
-    Notes
-    -----
-    Everything is drawn on the CPU and then moved, so the same seed gives bit-identical data on
-    every device.
 
     Examples
     --------
-    >>> data = make_linear_data(5, seed=0)
-    >>> data.x.shape, data.y.shape
-    (torch.Size([5, 2]), torch.Size([5]))
-    >>> bool((data.x[:, -1] == 1).all())
-    True
+    >>> make_linear_data(5, seed=0).x.shape
+    torch.Size([5, 2])
     """
-    n = check_positive_int("n", n)
-    coefs = _check_coef(coef)
-    low, high = _check_range(low, high)
-    if noise not in _NOISES:
-        msg = f"noise must be one of {', '.join(map(repr, _NOISES))}, got {noise!r}"
+    n = check_int("n", n, low=1)
+    given = cast(object, coef)
+    if isinstance(given, str) or not isinstance(given, Sequence | Tensor | np.ndarray):
+        msg = f"coef must be a sequence of at least 2 numbers, got {coef!r}"
+        raise TypeError(msg)
+    if len(coef) < 2:
+        msg = f"coef must have at least 2 values (slopes, then the intercept), got {coef!r}"
         raise ValueError(msg)
-    scale = check_real("noise_scale", noise_scale)
-    if not (math.isfinite(scale) and scale >= 0):
-        msg = f"noise_scale must be finite and >= 0, got {noise_scale!r}"
+    coefs = check_init(coef, len(coef), "coef")
+    low, high = (
+        check_real(k, v, math.isfinite, "finite") for k, v in (("low", low), ("high", high))
+    )
+    if not low < high:
+        msg = f"low must be < high, got low={low!r} and high={high!r}"
         raise ValueError(msg)
+    if noise not in ("uniform", "normal", "none"):
+        msg = f"noise must be one of 'uniform', 'normal', 'none', got {noise!r}"
+        raise ValueError(msg)
+    scale = check_real("noise_scale", noise_scale, lambda v: 0 <= v < math.inf, "finite and >= 0")
     if not isinstance(cast(object, dtype), torch.dtype) or not dtype.is_floating_point:
         msg = f"dtype must be a floating-point torch.dtype, got {dtype!r}"
         raise TypeError(msg)
     target = torch.device("cpu") if device is None else resolve_device(device)
-    generator = make_generator(check_seed(seed))
+    generator = make_generator(seed)
 
     k = len(coefs)
     true_coef = torch.tensor(coefs, dtype=dtype)

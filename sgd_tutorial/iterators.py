@@ -11,32 +11,15 @@ T = TypeVar("T")
 
 
 def with_next(iterable: Iterable[T]) -> Iterator[tuple[T, T]]:
-    """Yield each item of ``iterable`` together with the one after it.
+    """Yield each item of ``iterable`` (consumed lazily) with the one after it.
 
-    Parameters
-    ----------
-    iterable : iterable
-        Any iterable, consumed lazily (a generator works).
-
-    Yields
-    ------
-    tuple
-        ``(current, next)`` pairs: ``n - 1`` of them for ``n`` items, none for zero or one item.
-
-    Examples
-    --------
-    >>> list(with_next([1, 2, 4]))
-    [(1, 2), (2, 4)]
-    >>> list(with_next([]))
-    []
+    >>> list(with_next([1, 2, 4])), list(with_next([]))
+    ([(1, 2), (2, 4)], [])
     """
     iterator = iter(iterable)
-    # A bare next() would let StopIteration escape this generator on empty input, which
-    # Python turns into a RuntimeError (PEP 479); catching it makes "no items" a normal case.
-    try:
-        current = next(iterator)
-    except StopIteration:
-        return
-    for following in iterator:
-        yield current, following
-        current = following
+    # A bare next() on empty input would let StopIteration out, a RuntimeError (PEP 479).
+    for first in iterator:
+        previous = first
+        for following in iterator:
+            yield previous, following
+            previous = following

@@ -1,596 +1,249 @@
-"""Full-batch gradient descent and minibatch SGD for linear regression with the MSE loss.
+"""Gradient descent and minibatch SGD for linear regression: the lesson's loop, run well.
 
-One engine serves :func:`gradient_descent`, :func:`sgd` and :func:`iter_sgd`. The update is
-``torch.optim.SGD``'s: with momentum ``β`` (heavy ball, no dampening, no Nesterov) ::
+Every entry point (and :func:`~sgd_tutorial.sgd_distributed`) makes this update::
 
-    g = ∇ mse(x_b @ p, y_b) = (2 / b) (x_bᵀ x_b p - x_bᵀ y_b)
-    v = β v + g
-    p = p - lr v
+    r = x_b @ p - y_b          # the batch's residuals
+    loss = mean(r ** 2)        # its loss, from the residuals (exact: nothing cancels)
+    g = 2 * x_bᵀ r / b         # the gradient of that loss
+    v = momentum * v + g
+    p = p - lr * v
 
-How it is fast without changing that arithmetic's meaning:
-
-* The gradient of a batch depends on its data only through ``x_bᵀ x_b`` (k × k) and
-  ``x_bᵀ y_b`` (k). We compute those for many batches at once with one batched matrix product,
-  so the data is read once per epoch, never copied whole, and no autograd graph is built.
-* The update above is then an affine map of the state ``z = [p, v]``: ``z ← M z + d``. Each step
-  is a single ``torch.addmv`` on a 2k-vector, written straight into the recorded history.
-* Statistics and state are kept in float64 (except on MPS, which has none), so summing millions
-  of rows loses nothing; results are returned in the data's dtype.
-* The history stays on the device and is checked for NaN/inf once per chunk of steps: that
-  check is the only host-device synchronisation while training, and it is deliberate.
+``_steps`` writes it in torch ops (any device, no sync per update, float64 sums; MPS: float32).
+A torch call costs microseconds, a small batch's update nanoseconds: on the CPU
+``_steps_compiled`` runs the same lines compiled by numba. A test checks that they agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterator
 
+import numba
+import numpy as np
 import torch
 from torch import Tensor
 
-from sgd_tutorial._checks import (
-    SeedLike,
-    check_count,
-    check_data,
-    check_init,
-    check_lr,
-    check_momentum,
-    check_positive_int,
-    check_seed,
-    make_generator,
-)
-from sgd_tutorial.devices import resolve_device
+from sgd_tutorial import _checks as check
+from sgd_tutorial import records
+from sgd_tutorial._checks import SeedLike
+from sgd_tutorial.records import Average, DivergenceError, Fit, Step
 
 __all__ = ["DivergenceError", "Fit", "Step", "gradient_descent", "iter_sgd", "sgd"]
 
-# Rows of data gathered and reduced at once: bounds the extra memory (a few MB), not the speed.
-_CHUNK_ROWS = 1 << 16
-# Full-batch steps run between two divergence checks.
-_CHUNK_STEPS = 1024
+_CHUNK_ROWS = 1 << 16  # samples per chunk of updates: iter_sgd's memory; one NaN check each
+_COMPILED = True  # use _steps_compiled where it applies (the tests switch it off to compare)
 
 
-@dataclass(frozen=True)
-class Fit:
-    """The trajectory of a fit and the settings that produced it.
+def _steps(x: Tensor, y: Tensor, rows: Tensor, size: int, p: Tensor, v: Tensor, lr: float,
+           beta: float, params: Tensor, losses: Tensor, share: slice = slice(None),
+           average: Average | None = None) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """The loop: one update per batch of ``size`` of ``rows``, recorded in params and losses.
 
-    Attributes
-    ----------
-    params : Tensor
-        Shape ``(steps + 1, k)``, on the CPU. Row 0 is the starting point, row ``t + 1`` the
-        parameters after update ``t``; the last row is the result.
-    losses : Tensor
-        Shape ``(steps,)``, on the CPU: the loss of the batch used at update ``t``, computed
-        with the parameters before that update.
-    lr, momentum : float
-        Learning rate and heavy-ball momentum.
-    batch_size : int
-        Samples per update (``n`` for full-batch gradient descent).
-    epochs : int or None
-        Passes over the data for SGD; ``None`` for full-batch gradient descent.
-    shuffle, drop_last : bool
-        Batching options of SGD (``False`` for full-batch gradient descent).
-    seed : int, torch.Generator or None
-        The seed that drew the batches, as given.
+    A data-parallel rank takes its ``share`` of each batch and ``average``s the gradient.
     """
-
-    params: Tensor
-    losses: Tensor
-    lr: float
-    momentum: float
-    batch_size: int
-    epochs: int | None = None
-    shuffle: bool = False
-    drop_last: bool = False
-    seed: SeedLike = None
-
-    @property
-    def coef(self) -> Tensor:
-        """The fitted coefficients: the last row of :attr:`params`."""
-        return self.params[-1]
-
-    @property
-    def steps(self) -> int:
-        """Number of updates recorded."""
-        return int(self.losses.shape[0])
+    for t in range(len(losses)):
+        batch = rows[t * size : (t + 1) * size][share]
+        xb, yb = x[batch].to(p.dtype), y[batch].to(p.dtype)
+        r = xb @ p - yb
+        loss = (r * r).mean()
+        g = 2 * xb.T @ r / len(r)
+        if average is not None:
+            g, loss = average(g, loss, len(r))
+        v = beta * v + g
+        p = p - lr * v
+        params[t], losses[t] = p, loss
+    return p, v
 
 
-@dataclass(frozen=True)
-class Step:
-    """One SGD update, as yielded by :func:`iter_sgd`.
-
-    The tensors live on the training device; reading a value (``float(step.loss)``) on a GPU
-    waits for the device, so do it only when you need the number.
-
-    Attributes
-    ----------
-    index : int
-        Update number, from 0.
-    epoch : int
-        Epoch number, from 0.
-    indices : Tensor
-        Indices of the batch's samples in ``x`` and ``y``.
-    params : Tensor
-        Parameters after the update, shape ``(k,)``.
-    loss : Tensor
-        The batch's loss before the update, 0-dim.
-    """
-
-    index: int
-    epoch: int
-    indices: Tensor
-    params: Tensor
-    loss: Tensor
-
-
-class DivergenceError(ArithmeticError):
-    """The loss or the parameters became NaN or infinite: the learning rate is too large.
-
-    Attributes
-    ----------
-    step : int
-        The update that produced the first non-finite value.
-    fit : Fit
-        The run up to the last finite parameters (``fit.steps == step``), for plotting.
-    """
-
-    def __init__(self, message: str, *, step: int, fit: Fit) -> None:
-        super().__init__(message)
-        self.step = step
-        self.fit = fit
-
-
-def _accumulator_dtype(device: torch.device) -> torch.dtype:
-    # float64 keeps sums over millions of rows exact enough; MPS has no float64.
-    return torch.float32 if device.type == "mps" else torch.float64
-
-
-def _batch_statistics(xb: Tensor, yb: Tensor, dtype: torch.dtype) -> tuple[Tensor, Tensor, Tensor]:
-    """Per-batch ``xᵀx``, ``xᵀy`` and ``yᵀy`` of batches ``xb (c, b, k)`` and ``yb (c, b)``.
-
-    Rows are copied, ``_CHUNK_ROWS`` at a time, into a feature-major buffer ``w = [xᵀ; yᵀ]`` of
-    shape ``(c, k + 1, rows)`` in the accumulator dtype, and ``w wᵀ`` accumulates all three
-    statistics in one batched product of contiguous rows (what BLAS does fastest). So a full
-    batch of millions of rows is never copied whole.
-    """
-    count, size, k = xb.shape
-    acc = torch.zeros(count, k + 1, k + 1, dtype=dtype, device=xb.device)
-    rows = max(1, min(size, _CHUNK_ROWS // count))  # size may be 0 (an empty share)
-    buffer = torch.empty(count, k + 1, rows, dtype=dtype, device=xb.device)
-    for start in range(0, size, rows):
-        stop = min(start + rows, size)
-        w = buffer[..., : stop - start]
-        w[:, :k] = xb[:, start:stop].mT
-        w[:, k] = yb[:, start:stop]
-        acc.baddbmm_(w, w.mT)
-    return acc[:, :k, :k], acc[:, :k, k], acc[:, k, k]
-
-
-class _Trainer:
-    """Runs updates chunk by chunk and records the trajectory on the device."""
-
-    def __init__(
-        self, x: Tensor, init: list[float], lr: float, momentum: float, total_steps: int
-    ) -> None:
-        k = x.shape[1]
-        self.device = x.device
-        self.acc = _accumulator_dtype(x.device)
-        self.lr = lr
-        self.momentum = momentum
-        self.state = torch.zeros(2 * k, dtype=self.acc, device=self.device)  # [p, v]
-        self.state[:k] = torch.tensor(init, dtype=self.acc)
-        self.params = torch.empty(total_steps + 1, k, dtype=x.dtype, device=self.device)
-        self.params[0] = self.state[:k]
-        self.losses = torch.empty(total_steps, dtype=x.dtype, device=self.device)
-        self.done = 0
-
-    def run(self, gram: Tensor, xty: Tensor, yty: Tensor, batch_size: int) -> None:
-        """Apply one update per batch, given each batch's statistics. No host-device sync."""
-        count, k = xty.shape
-        lr, beta = self.lr, self.momentum
-        eye = torch.eye(k, dtype=self.acc, device=self.device)
-        hessian = gram * (2.0 / batch_size)  # ∇² of the batch's mean squared error
-        pull = xty * (2.0 / batch_size)  # gradient = hessian @ p - pull
-        # z = [p, v] ← M z + d, from v ← β v + (hessian p - pull) and p ← p - lr v.
-        m = torch.empty(count, 2 * k, 2 * k, dtype=self.acc, device=self.device)
-        m[:, :k, :k] = eye - lr * hessian
-        m[:, :k, k:] = -lr * beta * eye
-        m[:, k:, :k] = hessian
-        m[:, k:, k:] = beta * eye
-        d = torch.cat([lr * pull, -pull], dim=-1)
-
-        z = torch.empty(count + 1, 2 * k, dtype=self.acc, device=self.device)
-        z[0] = self.state
-        # unbind makes all the per-step views in one call: indexing m[t], z[t] in the loop
-        # would cost more than the addmv itself.
-        zs = z.unbind(0)
-        for m_t, d_t, z_t, z_next in zip(m.unbind(0), d.unbind(0), zs[:-1], zs[1:], strict=True):
-            torch.addmv(d_t, m_t, z_t, out=z_next)
-        self.state = z[count].clone()
-
-        before = z[:-1, :k]
-        # mean((x p - y)²) expanded; clamped because rounding can take an exact 0 below it.
-        sq = torch.einsum("ci,cij,cj->c", before, gram, before)
-        loss = (sq - 2.0 * (before * xty).sum(-1) + yty).clamp_min(0.0) / batch_size
-        self.params[self.done + 1 : self.done + count + 1] = z[1:, :k]
-        self.losses[self.done : self.done + count] = loss
-        self.done += count
-
-    def first_non_finite(self, start: int) -> int | None:
-        """Return the first update from ``start`` on whose loss or result is not finite."""
-        bad = ~torch.isfinite(self.losses[start : self.done])
-        bad |= ~torch.isfinite(self.params[start + 1 : self.done + 1]).all(dim=-1)
-        if not bool(bad.any()):  # the one deliberate host-device sync per chunk
-            return None
-        return start + int(bad.nonzero()[0, 0])
-
-    def fit(self, settings: dict[str, Any], steps: int | None = None) -> Fit:
-        """Copy the history (up to ``steps`` updates) to the CPU, once."""
-        steps = self.done if steps is None else steps
-        return Fit(
-            params=self.params[: steps + 1].cpu(),
-            losses=self.losses[:steps].cpu(),
-            lr=self.lr,
-            momentum=self.momentum,
-            **settings,
-        )
-
-
-# Integer dtypes as wide as a whole row of x, for gathering rows as single elements.
-_ROW_WORDS = {2: torch.int16, 4: torch.int32, 8: torch.int64}
-
-
-def _rows_as_words(x: Tensor) -> Tensor | None:
-    """A 1-D integer view of ``x`` with one element per row, or ``None`` if there is none.
-
-    On the CPU, ``index_select`` gathers single elements several times faster than short rows
-    (for the lesson's ``(n, 2)`` float32 data, 8-byte rows). The view copies nothing, and
-    gathering through it moves exactly the same bits.
-    """
-    word = _ROW_WORDS.get(x.shape[1] * x.element_size())
-    if word is None or x.device.type != "cpu" or not x.is_contiguous():
-        return None
+def _jit(function: Callable[..., None]) -> Callable[..., None]:
+    # cache=True keeps the machine code beside this file, else in $NUMBA_CACHE_DIR or the
+    # user's cache folder (a read-only install); where none is writable, numba cannot cache.
     try:
-        return x.view(word).view(-1)
-    except RuntimeError:  # the storage offset is not a whole number of words
-        return None
+        return numba.njit(cache=True)(function)
+    except RuntimeError:
+        return numba.njit(function)  # type: ignore[no-any-return]
 
 
-def _place(x: Tensor, y: Tensor, device: str | torch.device | None) -> tuple[Tensor, Tensor]:
-    """Move the data to ``device``; ``None`` keeps it where it is."""
-    if device is None:
-        return x, y
-    target = resolve_device(device)
-    return x.to(target), y.to(target)
+@_jit
+def _steps_compiled(x, y, order, first, size, p, v, lr, beta, params, losses):  # type: ignore[no-untyped-def]
+    """:func:`_steps` on arrays, looping over rows and columns (array expressions allocate)."""
+    g = np.empty(x.shape[1])
+    for t in range(len(losses)):
+        loss, g[:] = 0.0, 0.0
+        for i in range(first + t * size, first + (t + 1) * size):
+            row = order[i] if len(order) else i
+            r = -y[row]
+            for j in range(x.shape[1]):
+                r += x[row, j] * p[j]
+            loss += r * r
+            for j in range(x.shape[1]):
+                g[j] += r * x[row, j]
+        losses[t] = loss / size
+        for j in range(x.shape[1]):
+            v[j] = beta * v[j] + 2 * g[j] / size
+            p[j] = p[j] - lr * v[j]
+            params[t, j] = p[j]
 
 
-def _check_flag(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        msg = f"{name} must be True or False, got {value!r}"
-        raise TypeError(msg)
-    return value
-
-
-def _divergence(
-    trainer: _Trainer, step: int, settings: dict[str, Any], hint: str
-) -> DivergenceError:
-    partial = trainer.fit(settings, step)
-    msg = (
-        f"the loss or parameters became NaN or infinite at step {step}: "
-        f"lr={trainer.lr:g} is too large for this data{hint}"
-    )
-    return DivergenceError(msg, step=step, fit=partial)
-
-
-def gradient_descent(
-    x: Tensor,
-    y: Tensor,
-    init: object = (-1.0, 1.0),
-    *,
-    lr: float = 0.1,
-    steps: int = 100,
-    momentum: float = 0.0,
-    device: str | torch.device | None = None,
-) -> Fit:
+def gradient_descent(x: Tensor, y: Tensor, init: object = (-1.0, 1.0), *, lr: float = 0.1,
+                     steps: int = 100, momentum: float = 0.0,
+                     device: str | torch.device | None = None) -> Fit:  # fmt: skip
     """Fit ``y ≈ x @ p`` by full-batch gradient descent on the mean squared error.
 
     Parameters
     ----------
-    x : Tensor
-        Inputs, shape ``(n, k)``, a floating-point dtype (add a ones column for an intercept).
-    y : Tensor
-        Targets, shape ``(n,)``.
-    init : sequence of float or Tensor, default (-1.0, 1.0)
-        Starting parameters, ``k`` of them.
-    lr : float, default 0.1
-        Learning rate, finite and > 0.
-    steps : int, default 100
-        Number of updates, >= 0.
-    momentum : float, default 0.0
-        Heavy-ball momentum in ``[0, 1)``, as in ``torch.optim.SGD``.
+    x, y : Tensor
+        Inputs ``(n, k)`` (a column of ones gives the intercept) and targets ``(n,)``.
+    init : sequence of float, Tensor or array, default (-1.0, 1.0)
+        The ``k`` starting parameters.
+    lr, steps, momentum : float, int, float
+        Learning rate (> 0), number of updates, heavy-ball momentum in ``[0, 1)``.
     device : str, torch.device or None
-        Where to compute; ``None`` means where ``x`` already is.
+        Where to compute; ``None``: where ``x`` is.
 
     Returns
     -------
     Fit
-        The whole trajectory, on the CPU.
-
-    Raises
-    ------
-    DivergenceError
-        If the loss or parameters become non-finite; the message gives the stable bound
-        ``(2 + 2β) / λ_max`` of this data, and the error carries the finite part of the run.
-
-    Examples
-    --------
-    >>> from sgd_tutorial import make_linear_data
-    >>> data = make_linear_data(100, seed=0)
-    >>> fit = gradient_descent(data.x, data.y, lr=0.1, steps=100)
-    >>> fit.params.shape, fit.losses.shape
-    (torch.Size([101, 2]), torch.Size([100]))
+        Or a :class:`DivergenceError` (with the stable bound of ``lr``) on NaN or inf.
     """
-    x, y = check_data(x, y)
-    start = check_init(init, x.shape[1])
-    lr = check_lr(lr)
-    steps = check_count("steps", steps)
-    momentum = check_momentum(momentum)
-    x, y = _place(x, y, device)
-    n = len(x)
-    settings: dict[str, Any] = {"batch_size": n}
+    x, y, p = records._setup(x, y, init, device)
+    lr, beta = check.check_lr(lr), check.check_momentum(momentum)
+    steps, n = check.check_int("steps", steps), len(x)
+    params, losses = records._record(x, steps, "steps", steps)
+    # The one shortcut. The full-batch MSE is quadratic in p, so its gradient and value at any
+    # p follow exactly from those at one point p* and the Hessian H = (2/n) xᵀx:
+    #     g(p) = g* + H d,   loss(p) = L* + d·(g* + g(p)) / 2,   where d = p - p*.
+    # With p* the least-squares point, and g* and L* measured from its residuals, no term is
+    # large, so nothing cancels; the data is read twice instead of once per update.
+    k, zero = x.shape[1], torch.zeros((), dtype=p.dtype, device=x.device)
 
-    trainer = _Trainer(x, start, lr, momentum, steps)
-    gram, xty, yty = _batch_statistics(x[None], y[None], trainer.acc)  # one pass over the data
-    for first in range(0, steps, _CHUNK_STEPS):
-        count = min(_CHUNK_STEPS, steps - first)
-        trainer.run(gram.expand(count, -1, -1), xty.expand(count, -1), yty.expand(count), n)
-        bad = trainer.first_non_finite(first)
-        if bad is not None:
-            lam_max = float(torch.linalg.eigvalsh(gram[0].cpu() * (2.0 / n))[-1])
-            bound = (2.0 + 2.0 * momentum) / lam_max
-            hint = (
-                f"; full-batch gradient descent on it is stable only for "
-                f"lr < (2 + 2·momentum) / λ_max = {bound:.4g}"
-            )
-            raise _divergence(trainer, bad, settings, hint)
-    return trainer.fit(settings)
+    def total(f: Callable[[Tensor, Tensor], Tensor]) -> Tensor:  # over float64 chunks of rows
+        return sum((f(x[i : i + _CHUNK_ROWS].to(p.dtype), y[i : i + _CHUNK_ROWS].to(p.dtype)) for i in range(0, n, _CHUNK_ROWS)), zero)  # fmt: skip
+
+    gram = total(lambda xb, yb: (w := torch.column_stack([xb, yb])).mT @ w)  # [x y]ᵀ[x y]
+    h, star = gram[:k, :k] * (2 / n), torch.linalg.pinv(gram[:k, :k]) @ gram[:k, k]
+    at_star = total(lambda xb, yb: (r := xb @ star - yb) @ torch.column_stack([2 * xb, r])) / n
+    g_star, l_star = at_star[:k], at_star[k]
+    v, params[0] = torch.zeros_like(p), p
+    for t in range(steps):
+        d = p - star
+        g = g_star + h @ d
+        losses[t] = l_star + d @ (g_star + g) / 2
+        v = beta * v + g
+        p = p - lr * v
+        params[t + 1] = p
+    bad = records._first_bad(params[1:], losses)
+    if bad is None:
+        return Fit(params.cpu(), losses.cpu(), lr, beta, n)
+    why = records._full_batch_bound(lr, beta, float(torch.linalg.eigvalsh(h.cpu())[-1]), x.dtype)
+    raise records._diverged(
+        bad, why, Fit(params[: bad + 1].cpu(), losses[:bad].cpu(), lr, beta, n)
+    )
 
 
-def _batches_per_epoch(n: int, batch_size: int, drop_last: bool) -> int:
-    full, rest = divmod(n, batch_size)
-    return full + (1 if rest and not drop_last else 0)
+class _Run:
+    """An SGD run's checked settings, and its loop run over the epochs a chunk at a time."""
 
-
-class _SGDRun:
-    """The state of one minibatch SGD run: its settings, its batches and its trainer."""
-
-    def __init__(
-        self,
-        x: Tensor,
-        y: Tensor,
-        init: object,
-        lr: float,
-        epochs: int,
-        batch_size: int,
-        shuffle: bool,
-        drop_last: bool,
-        momentum: float,
-        seed: SeedLike,
-        device: str | torch.device | None,
-    ) -> None:
-        x, y = check_data(x, y)
-        start = check_init(init, x.shape[1])
-        lr = check_lr(lr)
-        epochs = check_count("epochs", epochs)
-        batch_size = check_positive_int("batch_size", batch_size)
-        shuffle = _check_flag("shuffle", shuffle)
-        drop_last = _check_flag("drop_last", drop_last)
-        momentum = check_momentum(momentum)
-        seed = check_seed(seed)
-        self.generator = make_generator(seed)
-        self.x, self.y = _place(x, y, device)
-        self.x_words = _rows_as_words(self.x)
-        n = len(self.x)
-        if drop_last and batch_size > n:
-            msg = f"batch_size must be <= n={n} when drop_last=True, got {batch_size}"
+    def __init__(self, x: object, y: object, init: object, lr: object, epochs: object,
+                 batch_size: object, shuffle: object, drop_last: object, momentum: object,
+                 seed: object, device: object) -> None:  # fmt: skip
+        self.x, self.y, self.start = records._setup(x, y, init, device)
+        self.lr, self.beta = check.check_lr(lr), check.check_momentum(momentum)
+        self.epochs, self.size = check.check_int("epochs", epochs), check.check_int("batch_size", batch_size, 1)  # fmt: skip
+        self.shuffle, self.drop_last = check.check_flag("shuffle", shuffle), check.check_flag("drop_last", drop_last)  # fmt: skip
+        self.generator, self.seed, n = check.make_generator(seed), seed, len(self.x)
+        if self.drop_last and self.size > n:
+            msg = f"batch_size must be <= n={n} when drop_last=True, got {self.size}"
             raise ValueError(msg)
-        self.n, self.epochs, self.batch_size = n, epochs, batch_size
-        self.shuffle, self.drop_last = shuffle, drop_last
-        self.settings: dict[str, Any] = {
-            "batch_size": batch_size,
-            "epochs": epochs,
-            "shuffle": shuffle,
-            "drop_last": drop_last,
-            "seed": seed,
-        }
-        total = epochs * _batches_per_epoch(n, batch_size, drop_last)
-        self.trainer = _Trainer(self.x, start, lr, momentum, total)
+        full, rest = divmod(n, self.size)
+        per = max(1, _CHUNK_ROWS // self.size)  # chunks of (first row, batches, batch size)
+        self.spans = [(i * self.size, min(per, full - i), self.size) for i in range(0, full, per)]
+        self.spans += [(full * self.size, 1, rest)] if rest and not self.drop_last else []
+        self.total = self.epochs * sum(count for _, count, _ in self.spans)
 
-    def _order(self) -> Tensor | None:
-        """Return the sample order of an epoch: a new permutation, or ``None`` for in order."""
-        if not self.shuffle:
-            return None
-        # Drawn on the CPU so a seed gives the same batches on every device; int32 halves the
-        # memory of the permutation, which is the only O(n) allocation per epoch.
-        index_dtype = torch.int32 if self.n < 2**31 else torch.int64
-        order = torch.randperm(self.n, generator=self.generator, dtype=index_dtype)
-        if self.x.device.type == "cuda":
-            # From pinned memory the upload is queued on the stream, not waited for.
-            return order.pin_memory().to(self.x.device, non_blocking=True)
-        return order.to(self.x.device)
+    def fit(self, params: Tensor, losses: Tensor) -> Fit:
+        batching = (self.size, self.epochs, self.shuffle, self.drop_last, self.seed)
+        return Fit(params.cpu(), losses.cpu(), self.lr, self.beta, *batching)  # type: ignore[arg-type]
 
-    def gather(self, rows: Tensor) -> tuple[Tensor, Tensor]:
-        """Return the samples at ``rows``: ``x`` of shape ``(len(rows), k)`` and ``y``."""
-        # On the CPU, index_select gathers faster with int64 indices than int32.
-        index = rows.long() if rows.device.type == "cpu" else rows
-        if self.x_words is None:
-            xb = self.x.index_select(0, index)
-        else:
-            words = self.x_words.index_select(0, index)
-            xb = words.view(self.x.dtype).view(len(rows), self.x.shape[1])
-        return xb, self.y.index_select(0, index)
-
-    def statistics(
-        self, rows: Tensor | slice, count: int, size: int
-    ) -> tuple[Tensor, Tensor, Tensor]:
-        """Return ``xᵀx``, ``xᵀy``, ``yᵀy`` of ``count`` batches of ``size`` samples at ``rows``.
-
-        ``rows`` holds the samples' indices, or is a slice when the epoch runs in order.
-        Data-parallel runs override this to reduce their share and sum over the processes.
-        """
-        xb, yb = (self.x[rows], self.y[rows]) if isinstance(rows, slice) else self.gather(rows)
-        return _batch_statistics(xb.view(count, size, -1), yb.view(count, size), self.trainer.acc)
-
-    def chunks(self) -> Iterator[tuple[int, Tensor | slice, int, int, int]]:
-        """Train chunk by chunk, yielding ``(epoch, rows, first_step, count, batch_size)``."""
-        n, size = self.n, self.batch_size
-        per_chunk = max(1, _CHUNK_ROWS // size)
-        full, rest = divmod(n, size)
-        spans = [
-            (first, min(per_chunk, full - first), size) for first in range(0, full, per_chunk)
-        ]
-        if rest and not self.drop_last:
-            spans.append((full, 1, rest))
+    def chunks(self, room: Callable[[int], tuple[Tensor, Tensor]], share: Callable[[int], slice] | None = None,
+               average: Average | None = None) -> Iterator[tuple[int, Tensor, int, Tensor, Tensor]]:  # fmt: skip
+        """Yield ``(epoch, rows, batch size, params, losses)`` per chunk, the last cut at a NaN."""
+        x, y, p, n = self.x, self.y, self.start, len(self.x)
+        v = torch.zeros_like(p)
+        compiled = _COMPILED and average is None and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64) and y.dtype == x.dtype  # fmt: skip
+        if compiled:
+            arrays = (x.contiguous().numpy(), y.contiguous().numpy())
         for epoch in range(self.epochs):
-            order = self._order()
-            for first_batch, count, b in spans:
-                lo = first_batch * size
-                rows = slice(lo, lo + count * b) if order is None else order[lo : lo + count * b]
-                first_step = self.trainer.done
-                self.trainer.run(*self.statistics(rows, count, b), b)
-                bad = self.trainer.first_non_finite(first_step)
+            order = None  # int32 indices: half the memory of the permutation, the same order
+            if self.shuffle:
+                order = torch.randperm(n, generator=self.generator, dtype=torch.int32 if n < 2**31 else torch.int64)  # fmt: skip
+                if x.device.type == "cuda":  # from pinned memory: queued, not waited for
+                    order = order.pin_memory()
+                order = order.to(x.device, non_blocking=True)
+            for first, count, size in self.spans:
+                params, losses = room(count)
+                end = first + count * size
+                rows = torch.arange(first, end, device=x.device) if order is None else order[first:end]  # fmt: skip
+                if compiled:
+                    numbers = np.empty(0, np.int32) if order is None else order.numpy()
+                    _steps_compiled(*arrays, numbers, first, size, p.numpy(), v.numpy(), self.lr, self.beta, params.numpy(), losses.numpy())  # fmt: skip
+                else:
+                    part = slice(None) if share is None else share(size)
+                    p, v = _steps(x, y, rows, size, p, v, self.lr, self.beta, params, losses, part, average)  # fmt: skip
+                bad = records._first_bad(params, losses)
+                yield epoch, rows, size, params[:bad], losses[:bad]
                 if bad is not None:
-                    raise _divergence(self.trainer, bad, self.settings, "; try a smaller lr")
-                yield epoch, rows, first_step, count, b
+                    return
 
-    def fit(self) -> Fit:
-        return self.trainer.fit(self.settings)
+    def run(self, share: Callable[[int], slice] | None = None, average: Average | None = None) -> Fit:  # fmt: skip
+        """Run every epoch, keeping the whole trajectory."""
+        params, losses = records._record(self.x, self.total, "epochs", self.epochs)
+        params[0], done = self.start, 0
+
+        def room(count: int) -> tuple[Tensor, Tensor]:
+            return params[done + 1 : done + 1 + count], losses[done : done + count]
+
+        for *_, chunk in self.chunks(room, share, average):
+            done += len(chunk)
+        if done < self.total:
+            raise records._diverged(done, "is too large for this data; try a smaller lr", self.fit(params[: done + 1], losses[:done]))  # fmt: skip
+        return self.fit(params, losses)
 
 
-def sgd(
-    x: Tensor,
-    y: Tensor,
-    init: object = (-1.0, 1.0),
-    *,
-    lr: float = 0.1,
-    epochs: int = 10,
-    batch_size: int = 5,
-    shuffle: bool = True,
-    drop_last: bool = False,
-    momentum: float = 0.0,
-    seed: SeedLike = None,
-    device: str | torch.device | None = None,
-) -> Fit:
+def sgd(x: Tensor, y: Tensor, init: object = (-1.0, 1.0), *, lr: float = 0.1, epochs: int = 10,
+        batch_size: int = 5, shuffle: bool = True, drop_last: bool = False, momentum: float = 0.0,
+        seed: SeedLike = None, device: str | torch.device | None = None) -> Fit:  # fmt: skip
     """Fit ``y ≈ x @ p`` by minibatch stochastic gradient descent on the mean squared error.
 
-    Each epoch visits every sample exactly once: in a fresh random order when ``shuffle``, in
-    order otherwise. A last batch smaller than ``batch_size`` is used unless ``drop_last``.
-
-    Parameters
-    ----------
-    x : Tensor
-        Inputs, shape ``(n, k)``, a floating-point dtype.
-    y : Tensor
-        Targets, shape ``(n,)``.
-    init : sequence of float or Tensor, default (-1.0, 1.0)
-        Starting parameters, ``k`` of them.
-    lr : float, default 0.1
-        Learning rate, finite and > 0.
-    epochs : int, default 10
-        Passes over the data, >= 0.
-    batch_size : int, default 5
-        Samples per update, >= 1.
-    shuffle : bool, default True
-        Draw a new random order every epoch.
-    drop_last : bool, default False
-        Skip the last, smaller batch of each epoch.
-    momentum : float, default 0.0
-        Heavy-ball momentum in ``[0, 1)``, as in ``torch.optim.SGD``.
-    seed : int, torch.Generator or None
-        Seed for the batch order; the same seed gives the same fit.
-    device : str, torch.device or None
-        Where to compute; ``None`` means where ``x`` already is.
-
-    Returns
-    -------
-    Fit
-        The whole trajectory, one row per update, on the CPU.
-
-    Raises
-    ------
-    DivergenceError
-        If the loss or parameters become non-finite; it carries the finite part of the run.
-
-    Examples
-    --------
-    >>> from sgd_tutorial import make_linear_data
-    >>> data = make_linear_data(100, seed=0)
-    >>> fit = sgd(data.x, data.y, epochs=10, batch_size=5, seed=0)
-    >>> fit.steps
-    200
+    Each epoch visits every sample once, in batches of ``batch_size``: in a new order drawn
+    from ``seed`` if ``shuffle``, and with a shorter last batch unless ``drop_last``. Other
+    parameters and the result are as in :func:`gradient_descent`.
     """
-    run = _SGDRun(x, y, init, lr, epochs, batch_size, shuffle, drop_last, momentum, seed, device)
-    for _ in run.chunks():
-        pass
-    return run.fit()
+    return _Run(x, y, init, lr, epochs, batch_size, shuffle, drop_last, momentum, seed, device).run()  # fmt: skip
 
 
-def iter_sgd(
-    x: Tensor,
-    y: Tensor,
-    init: object = (-1.0, 1.0),
-    *,
-    lr: float = 0.1,
-    epochs: int = 10,
-    batch_size: int = 5,
-    shuffle: bool = True,
-    drop_last: bool = False,
-    momentum: float = 0.0,
-    seed: SeedLike = None,
-    device: str | torch.device | None = None,
-) -> Iterator[Step]:
-    """Run :func:`sgd` lazily, yielding one :class:`Step` per update.
+def iter_sgd(x: Tensor, y: Tensor, init: object = (-1.0, 1.0), *, lr: float = 0.1,
+             epochs: int = 10, batch_size: int = 5, shuffle: bool = True, drop_last: bool = False,
+             momentum: float = 0.0, seed: SeedLike = None,
+             device: str | torch.device | None = None) -> Iterator[Step]:  # fmt: skip
+    """Run :func:`sgd` lazily, yielding a :class:`Step` per update.
 
-    Takes the same arguments as :func:`sgd`, and checks them when called, not at the first
-    ``next()``. Work is done a chunk of updates at a time, so stopping early (``break``,
-    :func:`itertools.islice`) skips the rest of the run.
-
-    Yields
-    ------
-    Step
-        The update's index, epoch, batch indices, parameters after it and loss before it.
-
-    Raises
-    ------
-    DivergenceError
-        When the chunk being computed produces NaN or infinite values.
-
-    Examples
-    --------
-    >>> from itertools import islice
-    >>> from sgd_tutorial import make_linear_data
-    >>> data = make_linear_data(100, seed=0)
-    >>> [step.index for step in islice(iter_sgd(data.x, data.y, seed=0), 3)]
-    [0, 1, 2]
+    Arguments are checked at the call. Updates are computed a chunk at a time: the first comes
+    at once, memory does not grow with the run, and stopping early skips the rest.
     """
-    run = _SGDRun(x, y, init, lr, epochs, batch_size, shuffle, drop_last, momentum, seed, device)
-    return _steps(run)
+    return _lazy(_Run(x, y, init, lr, epochs, batch_size, shuffle, drop_last, momentum, seed, device))  # fmt: skip
 
 
-def _steps(run: _SGDRun) -> Iterator[Step]:
-    trainer = run.trainer
-    for epoch, rows, first_step, count, b in run.chunks():
-        indices = (
-            torch.arange(rows.start, rows.stop, device=run.x.device)
-            if isinstance(rows, slice)
-            else rows
-        )
-        for i in range(count):
-            t = first_step + i
-            yield Step(
-                index=t,
-                epoch=epoch,
-                indices=indices[i * b : (i + 1) * b],
-                params=trainer.params[t + 1],
-                loss=trainer.losses[t],
-            )
+def _lazy(run: _Run) -> Iterator[Step]:
+    done, before = 0, run.start.to(run.x.dtype)
+
+    def room(count: int) -> tuple[Tensor, Tensor]:  # new each chunk: yielded Steps keep views
+        params, losses = records._record(run.x, count, "", 0)
+        return params[1:], losses
+
+    for epoch, rows, size, params, losses in run.chunks(room):
+        for t in range(len(losses)):
+            yield Step(done + t, epoch, rows[t * size : (t + 1) * size], params[t], losses[t])
+        if len(losses) < len(rows) // size:
+            fit = run.fit(torch.cat([before[None], params]), losses)
+            raise records._diverged(done + len(losses), "is too large for this data; try a smaller lr", fit)  # fmt: skip
+        done, before = done + len(losses), params[-1]

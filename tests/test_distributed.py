@@ -18,13 +18,13 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-import sgd_tutorial.distributed as distributed_module
+import sgd_tutorial.optimize as engine
 from sgd_tutorial import DivergenceError, make_linear_data, sgd, sgd_distributed
 
 WORLD = 2
 # 103 rows: with a global batch of 10 the last batch has 3 rows, which two ranks split 1 + 2.
 N = 103
-TIMEOUT = dt.timedelta(seconds=60)  # a broken collective fails the test, never hangs it
+TIMEOUT = dt.timedelta(seconds=20)  # a broken collective fails the test, never hangs it
 
 CASES: dict[str, dict[str, Any]] = {
     "shuffle": {"lr": 0.1, "epochs": 3, "batch_size": 10, "seed": 1},
@@ -83,7 +83,7 @@ def _worker(rank: int, port: int, out: str) -> None:
             x, y, kwargs = _data(case)
             fit = sgd_distributed(x, y, **kwargs)
             results[name] = {"params": fit.params, "losses": fit.losses}
-        distributed_module._CHUNK_ROWS = 20  # this process only
+        engine._CHUNK_ROWS = 20  # this process only
         for name in SMALL_CHUNKS:
             x, y, kwargs = _data(CASES[name])
             fit = sgd_distributed(x, y, **kwargs)
@@ -105,6 +105,10 @@ def _worker(rank: int, port: int, out: str) -> None:
         start = (0.0, 1.0) if rank == 0 else (0.0, 2.0)
         results["mismatch_init"] = _error(lambda: sgd_distributed(x, y, start, batch_size=4))
         results["diverge"] = _error(lambda: sgd_distributed(x, y, lr=50.0, batch_size=4, seed=0))
+        # Last: one rank fails its own checks. Before the fix the other waited in a collective
+        # until the timeout; now both raise the failing rank's error.
+        bad_lr = 0.1 if rank == 0 else -1.0
+        results["one_rank_bad"] = _error(lambda: sgd_distributed(x, y, lr=bad_lr, batch_size=4))
         torch.save(results, Path(out) / f"rank{rank}.pt")
     finally:
         dist.destroy_process_group()
@@ -149,7 +153,7 @@ def test_sub_group(ranks: list[dict[str, Any]]) -> None:
 @pytest.mark.slow
 def test_batch_not_divisible_by_world_size(ranks: list[dict[str, Any]]) -> None:
     for result in ranks:
-        assert result["indivisible"].startswith("ValueError: batch_size=5")
+        assert result["indivisible"].startswith("ValueError: rank 0 of 2: batch_size=5")
         assert "world size 2" in result["indivisible"]
 
 
@@ -159,6 +163,12 @@ def test_ranks_with_different_settings(ranks: list[dict[str, Any]]) -> None:
         assert result["mismatch"].startswith("ValueError: the 2 ranks")
         assert "values of lr;" in result["mismatch"]
         assert "values of init;" in result["mismatch_init"]
+
+
+@pytest.mark.slow
+def test_one_rank_failing_its_checks_fails_every_rank(ranks: list[dict[str, Any]]) -> None:
+    expected = "ValueError: rank 1 of 2: lr must be a finite number > 0, got -1.0"
+    assert [result["one_rank_bad"] for result in ranks] == [expected, expected]
 
 
 @pytest.mark.slow

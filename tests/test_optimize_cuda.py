@@ -4,9 +4,8 @@ Every test here is skipped without a CUDA GPU.
 
 What may synchronise is by design: checking the data (``check_data`` reads every value once),
 moving the starting point and the data to the device, the divergence check once per chunk of
-updates (:meth:`_Trainer.first_non_finite`, the one deliberate sync while training) and copying
-the trajectory back at the end. Everything between those, the chunk stepping and the per-epoch
-shuffling and gathering, must queue work on the GPU without waiting for it. The tests run exactly
+updates (``_first_bad``, the one deliberate sync while training) and copying the trajectory back
+at the end. Everything between those, the torch loop (``_steps``) and the per-epoch shuffling, must queue work on the GPU without waiting for it. The tests run exactly
 those parts under ``torch.cuda.set_sync_debug_mode("error")``, which turns any synchronising
 CUDA call into a ``RuntimeError``.
 """
@@ -20,7 +19,14 @@ import pytest
 import torch
 
 import sgd_tutorial.optimize as engine
-from sgd_tutorial import DivergenceError, gradient_descent, iter_sgd, make_linear_data, sgd
+from sgd_tutorial import (
+    DivergenceError,
+    gradient_descent,
+    iter_sgd,
+    make_linear_data,
+    records,
+    sgd,
+)
 
 pytestmark = [
     pytest.mark.cuda,
@@ -49,28 +55,27 @@ def test_sync_debug_mode_catches_a_sync() -> None:
 
 
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
-def test_batch_statistics_and_chunk_stepping_do_not_sync(momentum: float) -> None:
+def test_the_torch_loop_does_not_sync(momentum: float) -> None:
     data = make_linear_data(64 * 50, seed=0)
     count, size = 50, 64
 
-    def run(device: str) -> engine._Trainer:
+    def run(device: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x, y = data.x.to(device), data.y.to(device)
-        trainer = engine._Trainer(x, [-1.0, 1.0], 0.1, momentum, 2 * count)  # uploads init
-        xb, yb = x.view(count, size, -1), y.view(count, size)
+        rows = torch.randperm(len(x), generator=torch.Generator().manual_seed(0)).to(device)
+        p = torch.tensor([-1.0, 1.0], dtype=torch.float64, device=device)
+        v = torch.zeros_like(p)
+        params = torch.empty(count, 2, device=device)
+        losses = torch.empty(count, device=device)
         if device == CUDA:
             torch.cuda.synchronize()
         with sync_debug("error") if device == CUDA else nullcontext():
-            for _ in range(2):  # two chunks: the state carries over from one to the next
-                stats = engine._batch_statistics(xb, yb, trainer.acc)
-                trainer.run(*stats, size)
-        return trainer
+            p, v = engine._steps(x, y, rows, size, p, v, 0.1, momentum, params, losses)
+        return params.cpu(), losses.cpu(), p.cpu()
 
     run(CUDA)  # warm-up: first-use set-up (cuBLAS handle, kernel loading) stays outside
     gpu, cpu = run(CUDA), run("cpu")
-    assert gpu.done == cpu.done == 2 * count
-    torch.testing.assert_close(gpu.params.cpu(), cpu.params, rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(gpu.losses.cpu(), cpu.losses, rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(gpu.state.cpu(), cpu.state, rtol=1e-9, atol=1e-12)
+    for on_gpu, on_cpu in zip(gpu, cpu, strict=True):
+        torch.testing.assert_close(on_gpu, on_cpu, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize(("shuffle", "drop_last"), [(True, False), (False, False), (True, True)])
@@ -81,36 +86,36 @@ def test_sgd_epochs_sync_only_in_the_divergence_check(
     # last, smaller batch; two epochs, so a second permutation is drawn and uploaded mid-run.
     monkeypatch.setattr(engine, "_CHUNK_ROWS", 256)
     checked: list[int] = []
-    divergence_check = engine._Trainer.first_non_finite
+    divergence_check = records._first_bad
 
-    def check_allowing_sync(self: engine._Trainer, start: int) -> int | None:
-        checked.append(start)
+    def check_allowing_sync(params: torch.Tensor, losses: torch.Tensor) -> int | None:
+        checked.append(len(losses))
         with sync_debug("default"):
-            return divergence_check(self, start)
+            return divergence_check(params, losses)
 
-    monkeypatch.setattr(engine._Trainer, "first_non_finite", check_allowing_sync)
+    monkeypatch.setattr(records, "_first_bad", check_allowing_sync)
     data = make_linear_data(1000, seed=0)
     settings = {"lr": 0.1, "epochs": 2, "batch_size": 32, "momentum": 0.5, "seed": 0}
     # Warm-up: first-use set-up (cuBLAS handle, kernels, pinned memory pool) stays outside.
     sgd(data.x, data.y, device=CUDA, shuffle=shuffle, drop_last=drop_last, **settings)  # type: ignore[arg-type]
     checked.clear()
-    run = engine._SGDRun(
-        data.x,
-        data.y,
-        (-1.0, 1.0),
-        settings["lr"],
-        settings["epochs"],
-        settings["batch_size"],
-        shuffle,
-        drop_last,
-        settings["momentum"],
-        settings["seed"],
-        CUDA,
-    )
+    run = engine._Run(
+        data.x, data.y, (-1.0, 1.0), settings["lr"], settings["epochs"], settings["batch_size"],
+        shuffle, drop_last, settings["momentum"], settings["seed"], CUDA,
+    )  # fmt: skip
+    params, losses = records._record(run.x, run.total, "epochs", 2)
+    done = 0
+
+    def room(count: int) -> tuple[torch.Tensor, torch.Tensor]:
+        nonlocal done
+        done += count
+        return params[done - count + 1 : done + 1], losses[done - count : done]
+
     torch.cuda.synchronize()
     with sync_debug("error"):
-        chunks = list(run.chunks())
-    fit = run.fit()  # copies back to the CPU: a sync, outside the checked block
+        chunks = list(run.chunks(room))
+    params[0] = run.start
+    fit = run.fit(params, losses)  # copies back to the CPU: a sync, outside the checked block
 
     per_epoch = 1000 // 32 + (0 if drop_last else 1)
     assert fit.steps == 2 * per_epoch

@@ -1,124 +1,129 @@
-"""The engine's speed-ups give exactly what the plain ways give.
+"""The fast paths give what the plain loop gives.
 
-* Shuffled batches are gathered through a 1-D integer view of ``x`` (one element per row) when
-  the row is 2, 4 or 8 bytes wide: the same bits as ``x.index_select``, several times faster.
-* Batch statistics are accumulated from a feature-major float64 buffer ``w = [xᵀ; yᵀ]`` as
-  ``w wᵀ``, a slice of rows at a time: they must match ``xᵀx``, ``xᵀy`` and ``yᵀy`` computed
-  directly, however the rows are sliced.
-* The finiteness check of the data sums it first, and scans it element by element only when
-  the sum is not finite (a NaN or inf in the data, or an overflow of finite values).
+* On the CPU, :func:`_steps_compiled` (numba) runs the lines of :func:`_steps` (torch ops).
+* Full-batch gradient descent computes ``xᵀx`` once and expands the loss around the
+  least-squares point; it must match the plain loop run on one batch of all ``n`` rows.
+* The compiled loop caches its machine code, where ``NUMBA_CACHE_DIR`` says, and still works
+  from a read-only copy of the package.
 """
 
 from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
 
 import sgd_tutorial.optimize as engine
+from sgd_tutorial import gradient_descent, iter_sgd, make_linear_data, sgd
+
+BATCHINGS = [
+    {"batch_size": 7},  # 103 = 14 x 7 + a short batch of 5
+    {"batch_size": 7, "drop_last": True},
+    {"batch_size": 10, "shuffle": False},
+    {"batch_size": 1},
+    {"batch_size": 200},  # one batch, larger than n
+]
+
+
+def _both(monkeypatch: pytest.MonkeyPatch, **kwargs: object) -> tuple[engine.Fit, engine.Fit]:
+    data = make_linear_data(103, seed=4, dtype=torch.float64)
+    compiled = sgd(data.x, data.y, seed=5, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(engine, "_COMPILED", False)
+    plain = sgd(data.x, data.y, seed=5, **kwargs)  # type: ignore[arg-type]
+    return compiled, plain
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+@pytest.mark.parametrize("batching", BATCHINGS, ids=str)
+def test_compiled_loop_matches_the_torch_loop(
+    monkeypatch: pytest.MonkeyPatch, momentum: float, batching: dict[str, object]
+) -> None:
+    compiled, plain = _both(monkeypatch, lr=0.05, epochs=3, momentum=momentum, **batching)
+    assert compiled.steps == plain.steps > 0
+    torch.testing.assert_close(compiled.params, plain.params, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(compiled.losses, plain.losses, rtol=1e-12, atol=1e-12)
+
+
+def test_compiled_loop_float32_and_small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = make_linear_data(103, seed=4)
+    monkeypatch.setattr(engine, "_CHUNK_ROWS", 16)  # many chunks per epoch
+    compiled = sgd(data.x, data.y, epochs=2, batch_size=3, momentum=0.5, seed=1)
+    monkeypatch.setattr(engine, "_COMPILED", False)
+    plain = sgd(data.x, data.y, epochs=2, batch_size=3, momentum=0.5, seed=1)
+    # Both accumulate in float64 and round only what they record to float32.
+    torch.testing.assert_close(compiled.params, plain.params, rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(compiled.losses, plain.losses, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("momentum", [0.0, 0.5])
+def test_full_batch_shortcut_matches_the_plain_loop(
+    monkeypatch: pytest.MonkeyPatch, compiled: bool, momentum: float
+) -> None:
+    data = make_linear_data(300, coef=(1.0, -2.0, 0.5), seed=3, dtype=torch.float64)
+    monkeypatch.setattr(engine, "_COMPILED", compiled)
+    gd = gradient_descent(data.x, data.y, [0.0, 0.0, 0.0], lr=0.3, steps=60, momentum=momentum)
+    loop = sgd(data.x, data.y, [0.0, 0.0, 0.0], lr=0.3, epochs=60, batch_size=300,
+               shuffle=False, momentum=momentum)  # fmt: skip
+    torch.testing.assert_close(gd.params, loop.params, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(gd.losses, loop.losses, rtol=1e-12, atol=1e-12)
+
+
+def test_iter_sgd_runs_the_same_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = make_linear_data(50, seed=0)
+    monkeypatch.setattr(engine, "_CHUNK_ROWS", 8)
+    fit = sgd(data.x, data.y, epochs=2, batch_size=3, seed=0)
+    steps = list(iter_sgd(data.x, data.y, epochs=2, batch_size=3, seed=0))
+    assert torch.equal(torch.stack([s.params for s in steps]), fit.params[1:])
+    assert torch.equal(torch.stack([s.loss for s in steps]), fit.losses)
+
+
+SCRIPT = """
+import sgd_tutorial.optimize as engine
 from sgd_tutorial import make_linear_data, sgd
+data = make_linear_data(20, seed=0)
+sgd(data.x, data.y, epochs=1, seed=0)
+print(sum(engine._steps_compiled.stats.cache_hits.values()))
+"""
 
 
-@pytest.mark.parametrize(
-    ("k", "dtype", "word"),
-    [
-        (2, torch.float32, torch.int64),
-        (1, torch.float64, torch.int64),
-        (4, torch.float16, torch.int64),
-        (1, torch.float32, torch.int32),
-        (2, torch.float16, torch.int32),
-        (1, torch.float16, torch.int16),
-        (2, torch.bfloat16, torch.int32),
-    ],
-)
-def test_rows_as_words_views_each_row_as_one_element(
-    k: int, dtype: torch.dtype, word: torch.dtype
-) -> None:
-    x = torch.randn(50, k).to(dtype)
-    words = engine._rows_as_words(x)
-    assert words is not None
-    assert words.dtype == word
-    assert words.shape == (50,)
-    assert words.data_ptr() == x.data_ptr()  # a view: nothing copied
-    picked = torch.tensor([7, 0, 49, 7, 3])
-    gathered = words.index_select(0, picked).view(dtype).view(-1, k)
-    assert torch.equal(gathered, x.index_select(0, picked))
+def _run(package: Path, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", SCRIPT],
+        env={**os.environ, "PYTHONPATH": str(package), **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=package,
+    )
+    return done.stdout.strip()
 
 
-def test_rows_as_words_declines_what_it_cannot_view() -> None:
-    base = torch.randn(50, 3)
-    assert engine._rows_as_words(base) is None  # 12-byte rows: no such word
-    assert engine._rows_as_words(torch.randn(50, 2, dtype=torch.float64)) is None  # 16 bytes
-    assert engine._rows_as_words(base[:, :2]) is None  # not contiguous
-    misaligned = torch.randn(101)[1:].view(50, 2)  # starts half a word in
-    assert engine._rows_as_words(misaligned) is None
+@pytest.mark.slow
+def test_compilation_is_cached(tmp_path: Path) -> None:
+    root = Path(engine.__file__).parent.parent
+    cache = tmp_path / "numba-cache"
+    env = {"NUMBA_CACHE_DIR": str(cache)}
+    assert _run(root, env) == "0"  # compiled, and written to the cache
+    assert list(cache.rglob("*.nbi"))
+    assert _run(root, env) == "1"  # loaded from it
 
 
-def _fit(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    fit = sgd(x, y, lr=0.1, epochs=3, batch_size=16, momentum=0.5, seed=0)
-    return fit.params, fit.losses
-
-
-def test_gathering_through_words_changes_no_bit(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = make_linear_data(1000, seed=0)
-    assert engine._rows_as_words(data.x) is not None
-    fast = _fit(data.x, data.y)
-    monkeypatch.setattr(engine, "_rows_as_words", lambda x: None)  # noqa: ARG005
-    plain = _fit(data.x, data.y)
-    assert torch.equal(fast[0], plain[0])
-    assert torch.equal(fast[1], plain[1])
-
-
-@pytest.mark.parametrize("layout", ["strided", "misaligned", "offset by a whole row"])
-def test_any_layout_of_x_gives_the_same_fit(layout: str) -> None:
-    data = make_linear_data(600, seed=1)
-    if layout == "strided":
-        wide = torch.zeros(600, 3)
-        wide[:, :2] = data.x
-        x = wide[:, :2]
-    elif layout == "misaligned":
-        flat = torch.zeros(1201)
-        x = flat[1:].view(600, 2)
-        x.copy_(data.x)
-    else:
-        x = torch.cat([torch.zeros(1, 2), data.x])[1:]
-    assert torch.equal(x, data.x)
-    expected = _fit(data.x, data.y)
-    got = _fit(x, data.y)
-    assert torch.equal(got[0], expected[0])
-    assert torch.equal(got[1], expected[1])
-
-
-def test_the_finiteness_check_tells_overflow_from_nan_and_inf() -> None:
-    huge = torch.full((10, 2), 3e38)  # finite, but its sum overflows float32
-    fit = sgd(huge[:, :1].clone(), torch.zeros(10), [0.0], lr=1e-90, epochs=1, seed=0)
-    assert fit.steps == 2
-    for bad in (float("nan"), float("inf"), -float("inf")):
-        x = torch.ones(10, 2)
-        x[4, 0] = bad
-        with pytest.raises(ValueError, match="x must contain only finite values"):
-            sgd(x, torch.ones(10), epochs=1)
-    both = torch.ones(10, 2)
-    both[1, 0], both[2, 0] = float("inf"), -float("inf")  # their sum is NaN, not a cancellation
-    with pytest.raises(ValueError, match="x must contain only finite values"):
-        sgd(both, torch.ones(10), epochs=1)
-    y = torch.zeros(10)
-    y[9] = float("nan")
-    with pytest.raises(ValueError, match="y must contain only finite values"):
-        sgd(torch.ones(10, 2), y, epochs=1)
-
-
-@pytest.mark.parametrize("chunk_rows", [1, 7, 64, 1 << 16])
-@pytest.mark.parametrize(("count", "size", "k"), [(1, 1000, 2), (5, 13, 3), (40, 1, 1), (3, 0, 2)])
-def test_batch_statistics_match_the_direct_products(
-    monkeypatch: pytest.MonkeyPatch, chunk_rows: int, count: int, size: int, k: int
-) -> None:
-    monkeypatch.setattr(engine, "_CHUNK_ROWS", chunk_rows)  # slices of every width
-    generator = torch.Generator().manual_seed(0)
-    xb = torch.randn(count, size, k, generator=generator)
-    yb = torch.randn(count, size, generator=generator)
-    gram, xty, yty = engine._batch_statistics(xb, yb, torch.float64)
-    x64, y64 = xb.double(), yb.double()
-    torch.testing.assert_close(gram, x64.mT @ x64, rtol=1e-12, atol=1e-12)
-    torch.testing.assert_close(xty, (x64.mT @ y64[..., None])[..., 0], rtol=1e-12, atol=1e-12)
-    torch.testing.assert_close(yty, (y64 * y64).sum(-1), rtol=1e-12, atol=1e-12)
-    assert gram.dtype == xty.dtype == yty.dtype == torch.float64
+@pytest.mark.slow
+def test_an_unwritable_install_caches_in_the_users_folder(tmp_path: Path) -> None:
+    copy = tmp_path / "site"
+    shutil.copytree(Path(engine.__file__).parent, copy / "sgd_tutorial",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    # A file where the cache folder would go: no cache beside the code, even for root (who
+    # may write to read-only folders), as in a read-only site-packages.
+    (copy / "sgd_tutorial" / "__pycache__").write_text("")
+    home = tmp_path / "home"
+    env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "NUMBA_CACHE_DIR": ""}
+    assert _run(copy, env) == "0"
+    assert _run(copy, env) == "1"
+    assert list(home.rglob("*.nbi"))

@@ -1,0 +1,116 @@
+"""What a run gives back: :class:`Fit`, :class:`Step` and :class:`DivergenceError`."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from sgd_tutorial import _checks as check
+from sgd_tutorial._checks import SeedLike
+from sgd_tutorial.devices import resolve_device
+
+__all__ = ["DivergenceError", "Fit", "Step"]
+
+Average = Callable[[Tensor, Tensor, int], tuple[Tensor, Tensor]]  # data-parallel gradient hook
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A fit: its trajectory, on the CPU, and its settings.
+
+    ``params``: the start, then the parameters after each update; ``losses``: each update's
+    batch loss, before it. Full-batch runs have ``epochs=None``.
+    """
+
+    params: Tensor
+    losses: Tensor
+    lr: float
+    momentum: float
+    batch_size: int
+    epochs: int | None = None
+    shuffle: bool = False
+    drop_last: bool = False
+    seed: SeedLike = None
+
+    @property
+    def coef(self) -> Tensor:
+        """The fitted coefficients: the last row of :attr:`params`."""
+        return self.params[-1]
+
+    @property
+    def steps(self) -> int:
+        """Number of updates recorded."""
+        return len(self.losses)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One update of :func:`iter_sgd`.
+
+    Its index and epoch, the batch's indices, the params after it and the batch's loss before it
+    (tensors on the device).
+    """
+
+    index: int
+    epoch: int
+    indices: Tensor
+    params: Tensor
+    loss: Tensor
+
+
+class DivergenceError(ArithmeticError):
+    """The loss or parameters became NaN or infinite at update ``step``.
+
+    ``fit`` holds the run before it (for :func:`iter_sgd`, which keeps no history: the chunk).
+    """
+
+    def __init__(self, message: str, *, step: int, fit: Fit) -> None:
+        super().__init__(message)
+        self.step, self.fit = step, fit
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:  # so that it crosses a process pool
+        return functools.partial(DivergenceError, step=self.step, fit=self.fit), (str(self),)
+
+
+def _first_bad(params: Tensor, losses: Tensor) -> int | None:
+    bad = ~(torch.isfinite(losses) & torch.isfinite(params).all(-1))
+    if not bool(bad.any()):  # the one deliberate host-device sync per chunk of updates
+        return None
+    return int(bad.nonzero()[0, 0])
+
+
+def _setup(x: object, y: object, init: object, device: object) -> tuple[Tensor, Tensor, Tensor]:
+    """Checked data on its device, and the float64 (MPS: float32) starting point."""
+    x, y = check.check_data(x, y)
+    target = x.device if device is None else resolve_device(device)  # type: ignore[arg-type]
+    start = torch.tensor(check.check_init(init, x.shape[1]), dtype=torch.float64)
+    return x.to(target), y.to(target), start.to(torch.float32 if target.type == "mps" else start.dtype).to(target)  # fmt: skip
+
+
+def _record(x: Tensor, steps: int, name: str, value: int) -> tuple[Tensor, Tensor]:
+    """Room for ``steps`` updates: parameters in x's dtype, losses at least float32."""
+    try:
+        loss_dtype = torch.promote_types(x.dtype, torch.float32)  # (float16 overflows at 65504)
+        return (torch.empty(steps + 1, x.shape[1], dtype=x.dtype, device=x.device),
+                torch.empty(steps, dtype=loss_dtype, device=x.device))  # fmt: skip
+    except (RuntimeError, TypeError, MemoryError):
+        msg = f"{name}={value} means {steps} updates, too many to record: use iter_sgd"
+        raise ValueError(msg) from None
+
+
+def _diverged(step: int, why: str, fit: Fit) -> DivergenceError:
+    msg = f"the loss or parameters became NaN or infinite at step {step}: lr={fit.lr:g} {why}"
+    return DivergenceError(msg, step=step, fit=fit)
+
+
+def _full_batch_bound(lr: float, beta: float, lam_max: float, dtype: torch.dtype) -> str:
+    """Why full-batch gradient descent diverged: the lr, or (below the bound) the dtype."""
+    bound = (2 + 2 * beta) / lam_max
+    rule = f"{'(2 + 2·momentum)' if beta else '2'}/λ_max = {bound:.4g}"
+    if lr < bound:
+        return f"is below the stable bound {rule}, so the values overflowed {dtype}: use a wider dtype"  # fmt: skip
+    return f"is too large for this data; full-batch gradient descent on it is stable only for lr < {rule}"  # fmt: skip
