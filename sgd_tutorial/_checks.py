@@ -194,3 +194,12 @@ def check_init(init: object, k: int) -> list[float]:
         msg = f"init must contain only finite values, got {init!r}"
         raise ValueError(msg)
     return floats
+
+
+def check_positive(name: str, value: object) -> float:
+    """Return a finite real number > 0 (frames per second, dots per inch)."""
+    number = check_real(name, value)
+    if not (math.isfinite(number) and number > 0):
+        msg = f"{name} must be a finite number > 0, got {value!r}"
+        raise ValueError(msg)
+    return number
