@@ -29,6 +29,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from numpy.typing import NDArray
 from torch import Tensor
 
 from sgd_tutorial._checks import check_positive, check_positive_int
@@ -169,6 +170,13 @@ class FitAnimation:
         return target
 
 
+def _frames(last: int, count: int) -> NDArray[np.int64]:
+    """The steps shown: all, or ``count`` of them, denser at the start where the line moves most."""
+    i = np.arange(min(count, last + 1))
+    # i keeps the steps increasing; the square spends the others mostly towards the end.
+    return i + np.round((last + 1 - len(i)) * (i / max(len(i) - 1, 1)) ** 2).astype(np.int64)
+
+
 def _animate(
     x: Tensor, y: Tensor, fits: object, labels: Sequence[str] | None, landscape: bool, **kw: Any
 ) -> FitAnimation:
@@ -179,11 +187,8 @@ def _animate(
     if count < 2:
         msg = f"max_frames must be at least 2 (the first and the last step), got {count}"
         raise ValueError(msg)
-    # The steps shown: all, or max_frames of them spaced quadratically, dense at the start where
-    # the parameters move fast (i keeps them increasing; the square spends the other steps).
     last = max(fit.steps for fit in checked)
-    i = np.arange(min(count, last + 1))
-    steps = i + np.round((last + 1 - len(i)) * (i / max(len(i) - 1, 1)) ** 2).astype(int)
+    steps = _frames(last, count)
     # Only those rows are read (a shorter run stays at its end): the trails hold at most
     # max_frames points, however many steps the runs took.
     paths = [_numpy(fit.params[np.minimum(steps, fit.steps)]) for fit in checked]

@@ -39,6 +39,7 @@ from sgd_tutorial import (
     mse,
     sgd,
 )
+from sgd_tutorial.animation import _frames
 
 SMALL = {"figsize": (2.4, 1.8), "dpi": 50}  # 120 × 90 pixels: quick to encode
 
@@ -92,22 +93,22 @@ def shown_steps(anim: FitAnimation) -> list[int]:
 # -- which steps are shown ------------------------------------------------------------------------
 
 
-@given(steps=st.integers(0, 3000), max_frames=st.integers(2, 60))
-def test_frames_include_first_and_last_and_are_denser_early(steps: int, max_frames: int) -> None:
-    data = make_linear_data(10, seed=0)
-    params = torch.zeros(steps + 1, 2)
-    fit = Fit(params=params, losses=torch.ones(steps), lr=0.1, momentum=0.0, batch_size=10)
-    anim = animate_fit(data.x, data.y, fit, max_frames=max_frames, figsize=(4, 3), dpi=10)
-    try:
-        shown = shown_steps(anim)
-    finally:
-        plt.close(anim.figure)
+@given(steps=st.integers(0, 100_000), count=st.integers(2, 500))
+def test_frames_include_first_and_last_and_are_denser_early(steps: int, count: int) -> None:
+    shown = _frames(steps, count)
     assert shown[0] == 0
     assert shown[-1] == steps
-    assert len(shown) == min(steps + 1, max_frames)
+    assert len(shown) == min(steps + 1, count)
     gaps = np.diff(shown)
     assert (gaps >= 1).all()  # strictly increasing
     assert (np.diff(gaps) >= -1).all()  # the gaps never shrink (up to rounding)
+
+
+def test_the_titles_show_the_selected_steps(data: LinearData, gd: Fit) -> None:
+    anim = animate_fit(data.x, data.y, gd, max_frames=5, **SMALL)
+    assert shown_steps(anim) == [0, 7, 26, 57, 100] == _frames(100, 5).tolist()
+    short = gradient_descent(data.x, data.y, lr=0.1, steps=3)
+    assert shown_steps(animate_fit(data.x, data.y, short, **SMALL)) == [0, 1, 2, 3]
 
 
 # -- what is drawn -------------------------------------------------------------------------------
