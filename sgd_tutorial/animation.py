@@ -1,10 +1,8 @@
 """Animations of a fit: the line finding the data, and the paths over the loss landscape.
 
-Why they are fast: what does not move (axes, data, contours) is drawn once, and each frame
-redraws only the moving artists over a copy of it (blitting), then pipes the raw pixels to
-ffmpeg, more than ten times faster than ``matplotlib.animation``, which redraws everything.
-ffmpeg is the binary in the imageio-ffmpeg wheel, not matplotlib's ``animation.ffmpeg_path``,
-which sphinx-gallery resets before every example.
+Fast because what does not move is drawn once: each frame redraws only the moving artists over
+a copy of it (blitting) and pipes the pixels to the ffmpeg of the imageio-ffmpeg wheel.
+``matplotlib.animation`` redraws the whole figure for every frame, over ten times slower.
 """
 
 from __future__ import annotations
@@ -50,9 +48,7 @@ _OUTPUT = {
 
 @dataclass(eq=False)
 class FitAnimation:
-    """An animation that plays inline in Jupyter and on the tutorial pages, and saves itself.
-
-    Nothing is rendered until it is first shown or saved; each file type is encoded once.
+    """An animation that plays inline (Jupyter, the tutorials' pages) and saves itself.
 
     Parameters
     ----------
@@ -171,7 +167,7 @@ class FitAnimation:
 
 
 def _frames(last: int, count: int) -> NDArray[np.int64]:
-    """The steps shown: all, or ``count`` of them, denser at the start where the line moves most."""
+    """The steps shown: all, or ``count`` of them, denser at the start, where lines move most."""
     i = np.arange(min(count, last + 1))
     # i keeps the steps increasing; the square spends the others mostly towards the end.
     return i + np.round((last + 1 - len(i)) * (i / max(len(i) - 1, 1)) ** 2).astype(np.int64)
@@ -195,15 +191,10 @@ def _animate(
     losses, heights = [data.loss(path) for path in paths], data.lines(np.stack(paths))
     figure = plt.figure(**{"figsize": (10, 4.4) if landscape else (6.4, 4.8), **kw})
     left = plot_data(x, y, ax=figure.add_subplot(1, 1 + landscape, 1))
-    lines = [
-        left.plot(data.ends, h[-1], lw=2.5, label=n)[0]
-        for h, n in zip(heights, names, strict=True)
-    ]
-    low, high = data.y.min(), data.y.max()
-    span = max(high - low, 1e-3)  # show the lines up to one data span beyond the data
-    left.set_ylim(
-        np.clip(heights.min(), low - span, low), np.clip(heights.max(), high, high + span)
-    )
+    lines = left.plot(data.ends, heights[:, -1].T, lw=2.5, label=names)  # one line per fit
+    low, high = data.y.min(), data.y.max()  # show the lines up to a data span beyond the data
+    pad = max(high - low, 1e-3)
+    left.set_ylim(np.clip(heights.min(), low - pad, low), np.clip(heights.max(), high, high + pad))
     left.legend(loc="upper left", fontsize="small")
     trails = _landscape(figure.add_subplot(1, 2, 2), data, paths, names, 12) if landscape else []
     title = figure.suptitle(" ")
@@ -220,10 +211,7 @@ def _animate(
 
     update(len(steps) - 1)
     figure.tight_layout()
-    description = (
-        f"Animation of {last} updates of {', '.join(names)}, ending at loss "
-        + ", ".join(f"{loss[-1]:.4f}" for loss in losses)
-    )
+    description = f"Animation of {last} updates of {', '.join(names)}"
     moving = [*lines, *(artist for pair in trails for artist in pair), title]
     return FitAnimation(figure, moving, update, len(steps), fps, description)
 
