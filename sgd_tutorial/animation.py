@@ -101,26 +101,27 @@ class FitAnimation:
 
     def _encode(self, suffix: str) -> bytes:
         """The bytes of a ``.mp4`` or ``.gif`` file: the frames piped through ffmpeg, once."""
-        if suffix not in self._encoded:
-            width, height = self.figure.canvas.get_width_height(physical=True)
-            rate = Fraction(self.fps).limit_denominator(1_000_000)
-            with tempfile.TemporaryDirectory() as folder:
-                out, log = Path(folder, "out" + suffix), Path(folder, "log")
-                command = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-f", "rawvideo"]
-                command += ["-pix_fmt", "rgba", "-s", f"{width}x{height}", "-framerate", str(rate)]
-                command += ["-i", "-", *_OUTPUT[suffix].split(), str(out)]
-                with log.open("wb") as stderr:
-                    ffmpeg = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=stderr)
-                try:
-                    with suppress(BrokenPipeError), ffmpeg.stdin as pipe:  # type: ignore[union-attr]
-                        for pixels in self._render():
-                            pipe.write(pixels)
-                finally:
-                    status = ffmpeg.wait()  # on BrokenPipeError too: ffmpeg quit, and says why
-                if status != 0:
-                    msg = f"ffmpeg failed (exit status {status}): {log.read_text().strip()}"
-                    raise RuntimeError(msg)
-                self._encoded[suffix] = out.read_bytes()
+        if suffix in self._encoded:
+            return self._encoded[suffix]
+        width, height = self.figure.canvas.get_width_height(physical=True)
+        rate = Fraction(self.fps).limit_denominator(1_000_000)
+        with tempfile.TemporaryDirectory() as folder:
+            out, log = Path(folder, "out" + suffix), Path(folder, "log")
+            command = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-f", "rawvideo"]
+            command += ["-pix_fmt", "rgba", "-s", f"{width}x{height}", "-framerate", str(rate)]
+            command += ["-i", "-", *_OUTPUT[suffix].split(), str(out)]
+            with log.open("wb") as stderr:
+                ffmpeg = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=stderr)
+            try:
+                with suppress(BrokenPipeError), ffmpeg.stdin as pipe:  # type: ignore[union-attr]
+                    for pixels in self._render():
+                        pipe.write(pixels)
+            finally:
+                status = ffmpeg.wait()  # also after a BrokenPipeError: ffmpeg quit, and says why
+            if status != 0:
+                msg = f"ffmpeg failed (exit status {status}): {log.read_text().strip()}"
+                raise RuntimeError(msg)
+            self._encoded[suffix] = out.read_bytes()
         return self._encoded[suffix]
 
     def to_html(self) -> str:

@@ -204,9 +204,8 @@ def plot_losses(
     for fit, name in zip(checked, names, strict=True):
         ax.plot(_numpy(fit.losses), label=name, lw=1.5)
     if minimum is not None:
-        one = isinstance(minimum, Tensor) and minimum.numel() == 1
-        level = check_real("minimum", minimum.item() if one else minimum)  # type: ignore[union-attr]
-        ax.axhline(level, color="black", linestyle="--", label="least squares")
+        value = minimum.item() if isinstance(minimum, Tensor) and minimum.numel() == 1 else minimum
+        ax.axhline(check_real("minimum", value), color="k", linestyle="--", label="least squares")
     ax.set(yscale="log" if log else "linear", xlabel="update", ylabel="loss (MSE)")
     ax.legend()
     return ax

@@ -85,7 +85,7 @@ def shown_steps(anim: FitAnimation) -> list[int]:
     steps = []
     for i in range(anim.frames):
         anim.update(i)
-        steps.append(int(re.match(r"step (\d+)", anim.figure.get_suptitle()).group(1)))  # type: ignore[union-attr]
+        steps.append(int(anim.figure.get_suptitle().split()[1]))
     anim.update(anim.frames - 1)
     return steps
 
