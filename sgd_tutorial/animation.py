@@ -151,7 +151,8 @@ class FitAnimation:
         if (suffix := target.suffix.lower()) not in (".gif", ".html", ".mp4"):
             msg = f"cannot save {target.name!r}: supported suffixes are .gif, .html, .mp4"
             raise ValueError(msg)
-        page = f"<!DOCTYPE html>\n<title>{html.escape(self.description)}</title>\n"
+        page = '<!DOCTYPE html>\n<html lang="en">\n<meta charset="utf-8">\n<title>'
+        page += f"{html.escape(self.description)}</title>\n"
         data = (page + self.to_html()).encode() if suffix == ".html" else self._encode(suffix)
         part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
         try:

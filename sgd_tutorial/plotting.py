@@ -73,7 +73,7 @@ def _fits(
             msg = f"{where} has {fit.params.shape[1]} parameters per step but x has {k} columns"
             raise ValueError(msg)
     names = [_label(fit) for fit in items] if labels is None else list(labels)
-    if len(names) != len(items):
+    if isinstance(labels, str) or len(names) != len(items):
         msg = f"labels must give one label per fit ({len(items)}), got {labels!r}"
         raise ValueError(msg)
     return list(items), names

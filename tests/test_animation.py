@@ -268,7 +268,7 @@ def test_gif_has_the_frames(small: FitAnimation, tmp_path: Path) -> None:
 
 def test_html_page_has_a_playable_video(small: FitAnimation, tmp_path: Path) -> None:
     page = small.save(tmp_path / "fit.html").read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>")
+    assert page.startswith('<!DOCTYPE html>\n<html lang="en">\n<meta charset="utf-8">')
     assert "<title>Animation of 100 updates of GD, lr 0.1" in page
     assert page.count("<video controls loop") == 1
     encoded = re.search(r'src="data:video/mp4;base64,([^"]+)"', page)
@@ -481,6 +481,8 @@ def test_animate_descent_rejects_bad_fits(data: LinearData, gd: Fit) -> None:
         animate_descent(data.x, data.y, [gd, "sgd"])  # type: ignore[list-item]
     with pytest.raises(ValueError, match=r"labels must give one label per fit \(2\)"):
         animate_descent(data.x, data.y, [gd, gd], labels=["GD"])
+    with pytest.raises(ValueError, match=r"labels must give one label per fit \(2\), got 'GD'"):
+        animate_descent(data.x, data.y, [gd, gd], labels="GD")
 
 
 def test_fit_animation_checks_frames_and_fps() -> None:
