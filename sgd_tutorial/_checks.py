@@ -197,7 +197,7 @@ def check_init(init: object, k: int) -> list[float]:
 
 
 def check_positive(name: str, value: object) -> float:
-    """Return a finite real number > 0 (frames per second, dots per inch)."""
+    """Return a finite real number > 0 (such as frames per second)."""
     number = check_real(name, value)
     if not (math.isfinite(number) and number > 0):
         msg = f"{name} must be a finite number > 0, got {value!r}"
