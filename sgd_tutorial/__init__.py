@@ -6,13 +6,7 @@ and minibatch SGD on any device, the closed-form reference, and the plots and an
 
 from __future__ import annotations
 
-from sgd_tutorial.animation import (
-    FFmpegNotFoundWarning,
-    FitAnimation,
-    animate_descent,
-    animate_fit,
-    select_frames,
-)
+from sgd_tutorial.animation import FitAnimation, animate_descent, animate_fit
 from sgd_tutorial.closed_form import hessian_eigenvalues, least_squares, max_stable_lr
 from sgd_tutorial.data import LinearData, make_linear_data
 from sgd_tutorial.devices import available_devices, resolve_device
@@ -26,7 +20,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DivergenceError",
-    "FFmpegNotFoundWarning",
     "Fit",
     "FitAnimation",
     "LinearData",
@@ -48,7 +41,6 @@ __all__ = [
     "plot_losses",
     "resolve_device",
     "rmse",
-    "select_frames",
     "sgd",
     "sgd_distributed",
     "sse",

@@ -62,9 +62,9 @@ def check_real(
     return float(number)
 
 
-def check_lr(lr: object) -> float:
-    """Return the learning rate: finite and > 0."""
-    return check_real("lr", lr, lambda v: 0 < v < math.inf, "a finite number > 0")
+def check_lr(lr: object, name: str = "lr") -> float:
+    """Return a learning rate (or any rate, such as frames per second): finite and > 0."""
+    return check_real(name, lr, lambda v: 0 < v < math.inf, "a finite number > 0")
 
 
 def check_momentum(momentum: object) -> float:
@@ -180,3 +180,4 @@ def check_init(init: object, k: int, name: str = "init") -> list[float]:
         msg = f"{name} must contain only finite values, got {_describe(init)}"
         raise ValueError(msg)
     return floats
+
