@@ -7,6 +7,12 @@ must exit 0, and its output must contain the key figures listed for it in ``EXPE
 Writing a tutorial? Add an entry to ``EXPECTED``: a few ``Check`` s on the lines your prose
 refers to. A check is a regular expression; give it ``low``/``high`` to also bound the number
 its first group captures (keep the bounds loose enough for every device and seed-stable).
+
+Every tutorial ends with a section titled ``Exercises``: 3 to 5 predict-then-run tasks, each
+followed by its solution folded away in ``<details>`` (the pattern is in
+``test_tutorial_ends_with_exercises``). The solutions are code cells of the script, so running
+the tutorial runs them. A tutorial that animates writes its videos to files and prints their
+absolute paths; the run checks that each printed file exists and is not empty.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +37,10 @@ SCRIPTS = sorted(GALLERY.glob("plot_*.py"))
 # loaded machine (override with GALLERY_TIME_LIMIT) and prints each measured time.
 TIME_LIMIT = float(os.environ.get("GALLERY_TIME_LIMIT", "60"))
 NUMBER = r"([-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
+# Calls that make an animation: a tutorial with one must write it to a file when run as a script.
+ANIMATES = re.compile(r"\b(animate_fit|animate_descent|FuncAnimation)\(")
+# An absolute path to a video the script printed.
+VIDEO_PATH = re.compile(r"(/\S+\.(?:mp4|gif|html))\b")
 
 
 @dataclass(frozen=True)
@@ -168,10 +180,78 @@ def test_tutorial_is_well_formed(script: Path) -> None:
     assert "# %%" in source, f"{script.name}: split prose and code into '# %%' cells"
 
 
+def _text_cells(source: str) -> list[str]:
+    """The prose of each ``# %%`` cell (its leading comment lines, without the ``# ``)."""
+    cells = []
+    for cell in re.split(r"(?m)^# %%.*$", source)[1:]:
+        lines = []
+        for line in cell.strip("\n").splitlines():
+            if not line.startswith("#"):
+                break
+            lines.append(line[2:] if line.startswith("# ") else line[1:])
+        cells.append("\n".join(lines))
+    return cells
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_tutorial_ends_with_exercises(script: Path) -> None:
+    """The last section is ``Exercises``: 3-5 tasks, each with its folded, executed solution.
+
+    The pattern (prose cells; the solution's code cells go between them)::
+
+        # Exercises
+        # ---------
+        #
+        # **Exercise 1.** Predict ..., then run it.
+        #
+        # .. raw:: html
+        #
+        #    <details class="sg-solution"><summary>Solution to exercise 1</summary>
+
+        <the solution's code cells>
+
+        # .. raw:: html
+        #
+        #    </details>
+    """
+    source = script.read_text(encoding="utf-8")
+    prose = "\n".join(_text_cells(source))
+    headings = [h for h, _ in re.findall(r"(?m)^(\S[^\n]*)\n(-{3,}|={3,})$", prose)]
+    assert headings[-1:] == ["Exercises"], (
+        f"{script.name}: its last section must be titled 'Exercises' (sections: {headings})"
+    )
+    exercises = prose[prose.rindex("Exercises\n---") :]
+    numbers = [int(n) for n in re.findall(r"(?m)^\*\*Exercise (\d+)\.\*\*", exercises)]
+    assert 3 <= len(numbers) <= 5, f"{script.name}: {len(numbers)} exercises, expected 3 to 5"
+    assert numbers == list(range(1, len(numbers) + 1)), f"{script.name}: numbered {numbers}"
+    tags = re.findall(r"<details\b[^>]*>\s*<summary>([^<]*)</summary>|(</details>)", exercises)
+    expected = []
+    for n in numbers:
+        expected += [(f"Solution to exercise {n}", ""), ("", "</details>")]
+    assert tags == expected, (
+        f'{script.name}: each exercise needs one \'<details class="sg-solution"><summary>'
+        f"Solution to exercise N</summary>' ... '</details>' pair, in order; found {tags}"
+    )
+    for n in numbers:
+        task = re.search(rf"(?s)\*\*Exercise {n}\.\*\*(.*?)<details", exercises)
+        assert task, f"{script.name}: exercise {n} has no task"
+        assert task.group(1).strip(), f"{script.name}: exercise {n} has no task"
+        start = source.index(f"Solution to exercise {n}<")
+        solution = source[start : source.index("</details>", start)]
+        code = [line for line in solution.splitlines() if line and not line.startswith("#")]
+        assert code, f"{script.name}: the solution to exercise {n} runs no code"
+        assert not re.search(r"(?m)^# (-{3,}|={3,})$", solution), (
+            f"{script.name}: no section heading inside the solution to exercise {n}"
+        )
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
 def test_tutorial_runs_and_prints_its_figures(script: Path, tmp_path: Path) -> None:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8"}
+    # The script may write its videos to the system's temporary folder: give it one of its own.
+    videos_dir = Path(tempfile.mkdtemp(prefix=f"{script.stem}-videos-"))
+    env.update(TMPDIR=str(videos_dir), TEMP=str(videos_dir), TMP=str(videos_dir))
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, str(script)],
@@ -193,3 +273,12 @@ def test_tutorial_runs_and_prints_its_figures(script: Path, tmp_path: Path) -> N
         check.verify(result.stdout, script.name)
     assert elapsed < TIME_LIMIT, f"{script.name} took {elapsed:.1f} s (limit {TIME_LIMIT} s)"
     assert not list(tmp_path.iterdir()), f"{script.name} left files in its working folder"
+    try:
+        videos = [Path(p) for p in VIDEO_PATH.findall(result.stdout)]
+        if ANIMATES.search(script.read_text(encoding="utf-8")):
+            assert videos, f"{script.name} animates: it must save its videos and print the paths"
+        for video in videos:
+            assert video.is_file(), f"{script.name} printed {video}, which does not exist"
+            assert video.stat().st_size > 0, f"{script.name}: {video} is empty"
+    finally:
+        shutil.rmtree(videos_dir, ignore_errors=True)
