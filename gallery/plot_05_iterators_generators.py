@@ -218,6 +218,7 @@ bottom.set_ylabel(r"$L_{t+1} - L_t$")
 bottom.set_title("Signed change (clipped to a narrow band around zero)")
 bottom.legend(fontsize="small", loc="lower right")
 fig.tight_layout()
+plt.show()
 
 # %%
 # The two curves tell different stories.
@@ -312,3 +313,4 @@ ax.set_ylabel("parameter value")
 ax.set_title("SGD's parameters, and one snapshot per epoch")
 ax.legend(fontsize="small", ncols=2)
 fig.tight_layout()
+plt.show()
