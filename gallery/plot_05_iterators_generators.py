@@ -366,7 +366,8 @@ ax.set_title("SGD's parameters, and one snapshot per epoch")
 ax.legend(fontsize="small", ncols=2)
 fig.tight_layout()
 plt.show()
-#
+
+# %%
 # Exercises
 # ---------
 #
