@@ -3,7 +3,7 @@
 At the start of the build, ``pip wheel`` builds the package from a copy of its sources (so the
 repository gets no ``build/`` or ``.egg-info``), without build isolation: the build backend
 (setuptools, in the ``docs`` dependency group) is already installed, and the build needs no
-network. The wheel is added to ``html_extra_path``, so it lands at the root of the site next to
+network. The wheel's (temporary) folder is added to ``html_extra_path``, so it lands at the root of the site next to
 ``index.html``, under its standard file name. ``|wheel|`` in any page is that file name and
 ``|wheel_link|`` a link to it (relative: for pages at the site's root, like the installation page).
 """
@@ -51,9 +51,8 @@ def build_wheel(destination: Path) -> Path:
 
 def publish_wheel(app: Sphinx, config: Config) -> None:
     """Build the wheel into a staging folder that Sphinx copies to the site's root."""
-    staging = Path(app.doctreedir).parent / "wheel"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    staging = Path(tempfile.mkdtemp(prefix="sgd-wheel-"))
+    app.connect("build-finished", lambda *_: shutil.rmtree(staging, ignore_errors=True))
     wheel = build_wheel(staging)
     config.html_extra_path = [*config.html_extra_path, str(staging)]
     config.rst_epilog = (config.rst_epilog or "") + (
