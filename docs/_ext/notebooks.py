@@ -1,4 +1,4 @@
-"""Make the downloadable notebooks render the tutorials' ``.. raw:: html`` blocks.
+"""Make the downloadable notebooks render the tutorials' ``.. raw:: html`` blocks and roles.
 
 sphinx-gallery turns a tutorial's reStructuredText into notebook markdown without pandoc, and it
 leaves directives as they are: ``.. raw:: html`` followed by an indented line of HTML shows up in
@@ -9,6 +9,10 @@ own, so a ``<details>`` opened in one cell cannot enclose the code cells that fo
 show a disclosure triangle over nothing, with the solution's code below it anyway. In a notebook
 the opening ``<details ...><summary>Solution to exercise N</summary>`` therefore becomes a bold
 "Solution to exercise N" line above the solution's cells, and the closing ``</details>`` goes.
+
+Sphinx roles (``:term:`SGD```, ``:func:`~sgd_tutorial.sgd```, ``:doc:`/installation```) are
+left as text by sphinx-gallery too; they become their words, inline code, or a pointer to the
+site's page.
 
 This runs after sphinx-gallery has written the notebooks (``builder-inited``, after its own
 handler) and rewrites the notebook zip from the fixed files, so both downloads are the same.
@@ -21,15 +25,19 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sphinx_gallery.downloads import generate_zipfiles
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 # ".. raw:: html", a blank line, then the indented HTML (up to the first unindented line).
-RAW_HTML = re.compile(r"^\.\. raw:: html[ \t]*\n(?:[ \t]*\n)*((?:[ \t]+\S.*\n?|[ \t]*\n)+)", re.M)
-DETAILS_OPEN = re.compile(
-    r"^\s*<details\b[^>]*>\s*<summary>(?P<summary>.*?)</summary>\s*$", re.S | re.I
+RAW_HTML = re.compile(
+    r"^\.\. raw:: html[ \t]*\n(?:[ \t]*\n)*((?:[ \t]+\S.*\n?|[ \t]*\n)+)", re.MULTILINE
 )
-DETAILS_CLOSE = re.compile(r"^\s*</details>\s*$", re.I)
+DETAILS_OPEN = re.compile(
+    r"^\s*<details\b[^>]*>\s*<summary>(?P<summary>.*?)</summary>\s*$", re.DOTALL | re.IGNORECASE
+)
+DETAILS_CLOSE = re.compile(r"^\s*</details>\s*$", re.IGNORECASE)
 
 
 def _bare_html(match: re.Match[str]) -> str:
@@ -44,9 +52,29 @@ def _bare_html(match: re.Match[str]) -> str:
     return html + "\n\n"
 
 
+# Sphinx roles, which markdown does not know: :role:`text <target>` or :role:`target`.
+ROLE = re.compile(r":(?P<role>[a-z]+(?::[a-z]+)?):`(?P<text>[^`<]*?)\s*(?:<(?P<target>[^`>]*)>)?`")
+CODE_ROLES = {"func", "class", "meth", "attr", "mod", "data", "exc", "obj", "py:func", "py:class"}
+
+
+def _role_as_markdown(match: re.Match[str]) -> str:
+    role, text, target = match["role"], match["text"].strip(), match["target"]
+    if role in CODE_ROLES:
+        name = text.removeprefix("~").rsplit(".", 1)[-1] if text.startswith("~") else text
+        return f"`{name}`"
+    if role == "doc":
+        page = (target or text).strip("/").rsplit("/", 1)[-1]
+        return f"{text} (on the site)" if target else f"the site's *{page}* page"
+    if role == "pep":
+        return f"PEP {text}"
+    if role == "math":
+        return f"${text}$"  # Jupyter renders LaTeX between dollars
+    return text  # :term: and the like: the words themselves
+
+
 def markdown_for_jupyter(markdown: str) -> str:
-    """Replace every ``.. raw:: html`` block of ``markdown`` by what Jupyter should show."""
-    fixed = RAW_HTML.sub(_bare_html, markdown)
+    """Replace every ``.. raw:: html`` block and Sphinx role by what Jupyter should show."""
+    fixed = ROLE.sub(_role_as_markdown, RAW_HTML.sub(_bare_html, markdown))
     return re.sub(r"\n{3,}", "\n\n", fixed)
 
 
@@ -73,18 +101,18 @@ def fix_notebook(path: Path) -> bool:
 
 def fix_gallery_notebooks(app: Sphinx) -> None:
     """Fix every notebook of every gallery, then rebuild the galleries' download zips."""
-    from sphinx_gallery.downloads import generate_zipfiles
-
     conf: dict[str, Any] = app.config.sphinx_gallery_conf
     dirs = conf["gallery_dirs"]
     for gallery in [dirs] if isinstance(dirs, str) else dirs:
         gallery_dir = Path(app.srcdir) / gallery
         notebooks = sorted(gallery_dir.rglob("*.ipynb"))
-        if any([fix_notebook(path) for path in notebooks]) and conf["download_all_examples"]:
+        changed = [fix_notebook(path) for path in notebooks]  # every one, no short cut
+        if any(changed) and conf["download_all_examples"]:
             generate_zipfiles(gallery_dir, app.srcdir, conf)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the handler; it runs after sphinx-gallery has written the notebooks."""
     # sphinx-gallery writes the notebooks in its builder-inited handler (default priority 500).
     app.connect("builder-inited", fix_gallery_notebooks, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

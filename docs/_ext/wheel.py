@@ -42,10 +42,11 @@ def build_wheel(destination: Path) -> Path:
         result = subprocess.run(command, capture_output=True, text=True, check=False)
     wheels = sorted(destination.glob("sgd_tutorial-*.whl"))
     if result.returncode != 0 or len(wheels) != 1:
-        raise ExtensionError(
+        msg = (
             f"building the wheel failed ({' '.join(command)}, exit {result.returncode}):\n"
             f"{result.stdout}{result.stderr}"
         )
+        raise ExtensionError(msg)
     return wheels[0]
 
 
@@ -62,5 +63,6 @@ def publish_wheel(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    """Build and publish the wheel once the configuration is read."""
     app.connect("config-inited", publish_wheel)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
