@@ -195,7 +195,11 @@ for name, run in (("SGD", mb), ("GD ", gd)):
 # lines they draw through the data, on the right their paths over the contours of the loss.
 
 descent_animation = animate_descent(
-    x, y, [gd, mb], labels=["gradient descent (all 100 points)", "SGD (batches of 5)"], fps=20
+    x,
+    y,
+    [gd, mb],
+    labels=[f"gradient descent (all {n} points)", f"SGD (batches of {batch_size})"],
+    fps=20,
 )
 plt.close(descent_animation.figure)
 descent_animation

@@ -294,7 +294,9 @@ plt.show()
 
 rng = np.random.default_rng(0)
 learner_draws = rng.integers(1, n, size=100_000)  # the same bounds as randint(1, n)
-print(f"smallest index drawn by randint(1, n) in 100000 draws: {learner_draws.min()}")
+print(
+    f"smallest index drawn by randint(1, n) in {len(learner_draws)} draws: {learner_draws.min()}"
+)
 print(f"sample 0 ever drawn: {bool((learner_draws == 0).any())}")
 
 # %%
@@ -338,7 +340,7 @@ for boundary in range(per_epoch, fit.steps, per_epoch):
 ax.set_yscale("log")
 ax.set_xlabel("update (iteration); grey lines mark the epochs")
 ax.set_ylabel("MSE")
-ax.set_title(f"SGD, batch size {batch_size}, lr 0.1")
+ax.set_title(f"SGD, batch size {batch_size}, lr {lr}")
 ax.legend(fontsize="small")
 fig.tight_layout()
 plt.show()
