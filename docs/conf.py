@@ -34,6 +34,8 @@ extensions = [
     "alt_text",  # a text alternative for every image (gallery thumbnails have none)
     "site_quality",  # fixes from the browser check: ARIA, contrast, keyboard, no CDN
     "public_api",  # ``.. public-api::`` documents every name of ``sgd_tutorial.__all__``
+    "notebooks",  # the downloadable notebooks render the tutorials' raw HTML (exercises)
+    "wheel",  # the package's wheel, built at build time, published at the site's root
 ]
 html_math_renderer = "mathml"
 

@@ -4,9 +4,10 @@ The problem: fit a line to noisy points
 
 Before any training we need three things: data, a :term:`model` with :term:`parameters` to
 adjust, and a :term:`loss function` that says how wrong a given choice of parameters is. This
-tutorial builds all three for the simplest case there is, a straight line through a hundred
-points, and meets the two shape mistakes that catch almost everyone writing it for the first
-time.
+tutorial builds all three for the simplest case there is, a straight line through noisy points,
+and meets the two shape mistakes that catch almost everyone writing it for the first time.
+
+To run this page yourself, install the package first: see :doc:`/installation`.
 """
 
 # sphinx_gallery_thumbnail_number = 2
@@ -59,25 +60,34 @@ print("shape of x:", tuple(x.shape))
 # -----------------------------------
 #
 # We pick the answer ourselves, a slope of 3 and an intercept of 2, and make targets from it. Real
-# data is never exactly on a line, so we add noise drawn uniformly from [0, 1).
+# data is never exactly on a line, so we add noise, as the lesson does, drawn uniformly from
+# [0, 1): :math:`\varepsilon \sim U(0, 1)`.
 
 true_coef = torch.tensor([3.0, 2.0])
 noise = torch.rand(n, generator=generator)
 y = x @ true_coef + noise
+slope_true, intercept_true = true_coef.tolist()
+true_line = f"y = {slope_true:g}u + {intercept_true:g}"
 print("true coefficients:", true_coef.tolist())
 print(f"mean of the noise: {noise.mean().item():.3f}  (the uniform distribution's mean is 0.5)")
+print(
+    f"smallest and largest height above the line {true_line}: "
+    f"{(y - x @ true_coef).min().item():.3f}, {(y - x @ true_coef).max().item():.3f}"
+)
 
 # %%
-# That noise does not average out to zero: uniform noise on [0, 1) has mean one half. A line
-# cannot tell a constant offset from its intercept, so the line that fits these points best has
-# an intercept near the true 2 plus the mean of the noise, not 2. The exact best line for this
-# sample (its :term:`least squares` solution, which the next tutorial uses as the answer to
-# check against) confirms it:
+# That noise is never negative, so every point lies *above* the line we chose (the smallest
+# height printed is not below zero), and it does not average out: its mean is about one half. A
+# line cannot tell a constant offset from its intercept, so the line that fits these points best
+# has an intercept near the true 2 plus the mean of the noise, about 2.5, not 2. The exact best
+# line for this sample, its :term:`least squares` solution (the next tutorials check every fit
+# against it), confirms it:
 
 best_intercept = true_coef[1] + noise.mean()
 print(f"true intercept + mean of the noise: {best_intercept.item():.3f}")
-slope_ls, intercept_ls = least_squares(x, y).tolist()
-print(f"best line for this sample: slope {slope_ls:.3f}, intercept {intercept_ls:.3f}")
+exact = least_squares(x, y)
+slope_ls, intercept_ls = exact.tolist()
+print(f"least-squares line for this sample: slope {slope_ls:.3f}, intercept {intercept_ls:.3f}")
 
 # %%
 # Everything above is what :func:`sgd_tutorial.make_linear_data` does, so the later tutorials
@@ -94,9 +104,22 @@ x, y = x.to(device), y.to(device)
 
 fig, ax = plt.subplots(figsize=(6, 4))
 plot_data(x.cpu(), y.cpu(), ax=ax)
+plot_fit(
+    x.cpu(), y.cpu(), true_coef, ax=ax, data=False, color="C2", label=f"true line {true_line}"
+)
+plot_fit(
+    x.cpu(),
+    y.cpu(),
+    exact,
+    ax=ax,
+    data=False,
+    color="C3",
+    label=f"least squares: y = {slope_ls:.2f}u + {intercept_ls:.2f}",
+)
 ax.set_xlabel("input u (the first column of x)")
 ax.set_ylabel("target y")
-ax.set_title("The data: 100 noisy points around the line 3u + 2")
+ax.set_title(f"The data: {n} points, {true_line} plus U(0, 1) noise")
+ax.legend(loc="upper left")
 plt.show()
 
 # %%
@@ -136,14 +159,26 @@ print(f"MSE of the guess (-1, 1): {mse_by_hand(y_hat, y).item():.4f}")
 print(f"the same from sgd_tutorial.mse: {mse(y_hat, y).item():.4f}")
 
 # %%
-# The loss of the guess is far above the loss of the true coefficients, and above the loss of
-# the best line for this sample (whose intercept absorbed the mean of the noise). The remainder
-# of the best line's loss is the noise we can never explain: its variance, about 1/12.
+# How low can the loss go? Compare three lines: the true one, the true slope with the intercept
+# raised by the mean of the noise, and the least-squares line, which by definition has the
+# smallest MSE of all lines on these points.
 
-print(f"MSE of the true line (3, 2):      {mse(x @ true_coef.to(device), y).item():.4f}")
-best = torch.stack([true_coef[0], best_intercept]).to(device)
-print(f"MSE of (3, 2 + mean of noise):    {mse(x @ best, y).item():.4f}")
-print(f"variance of uniform noise, 1/12:  {1 / 12:.4f}")
+loss_true = mse(x @ true_coef.to(device), y).item()
+shifted = torch.stack([true_coef[0], best_intercept]).to(device)
+loss_shifted = mse(x @ shifted, y).item()
+loss_exact = mse(x @ exact.to(device), y).item()
+print(f"MSE of the true line (3, 2):                {loss_true:.4f}")
+print(f"MSE of (3, 2 + mean of noise):              {loss_shifted:.4f}")
+print(f"MSE of the least-squares line:              {loss_exact:.4f}")
+print(f"variance of this sample's noise:            {noise.var(correction=0).item():.4f}")
+print(f"variance of U(0, 1) noise, 1/12:            {1 / 12:.4f}")
+
+# %%
+# The guess is far above all three. Raising the intercept by the mean of the noise leaves
+# exactly the noise's own variance (the two printed numbers are equal: subtracting the mean is
+# what a variance does). The least-squares line goes a little lower still, because it may also
+# tilt its slope to follow this particular sample's noise; what no line can remove is about
+# 1/12, the variance of U(0, 1).
 
 # %%
 # Plotting the guess against the data shows the mismatch: it slopes the wrong way and sits too
@@ -193,9 +228,42 @@ print(f"loss with the broadcasting bug: {mse_by_hand(y_hat_column, y).item():.4f
 print(f"the correct loss:               {mse_by_hand(y_hat, y).item():.4f}")
 
 # %%
-# Nothing warned us, and a loss computed this way would still go down during training, just
-# towards the wrong answer. That is why :func:`sgd_tutorial.mse` refuses tensors of different
-# shapes instead of broadcasting them:
+# Nothing warned us. Worse, the loss with the bug still goes *down* when we train on it, just
+# towards the wrong answer. Here are 200 steps of gradient descent (the next tutorial explains
+# the loop) on the buggy loss and on the correct one, from the same guess:
+
+
+def train(loss_fn, steps=200, lr=0.1):
+    """Gradient descent on ``loss_fn(predictions, y)`` from the guess (-1, 1)."""
+    a = torch.tensor([-1.0, 1.0], device=device, requires_grad=True)
+    for _ in range(steps):
+        loss = loss_fn(x @ a, y)
+        loss.backward()
+        with torch.no_grad():
+            a -= lr * a.grad
+            a.grad.zero_()
+    return a.detach(), loss.item()
+
+
+def buggy_loss(y_hat, y):
+    """The MSE of a column of predictions, as the mistake computes it."""
+    return mse_by_hand(y_hat[:, None], y)  # (n, 1) against (n,): broadcasts to (n, n)
+
+
+a_bug, loss_bug = train(buggy_loss)
+a_ok, loss_ok = train(mse_by_hand)
+print(f"trained with the bug:  slope {a_bug[0]:.1e}, intercept {a_bug[1]:.3f}")
+print(f"trained correctly:     slope {a_ok[0]:.3f}, intercept {a_ok[1]:.3f}")
+print(f"least squares:         slope {slope_ls:.3f}, intercept {intercept_ls:.3f}")
+print(f"mean of y:             {y.mean().item():.3f}")
+print(f"MSE of the bug's line: {mse(x @ a_bug, y).item():.4f} (least squares: {loss_exact:.4f})")
+
+# %%
+# The buggy loss compares every prediction with every target, so the best it can do is predict
+# the *average* target everywhere: its slope heads to 0 and its intercept to the mean of ``y``
+# (printed above), a flat line through the middle of the cloud. Training "worked", in the sense
+# that its own loss went down; the line is useless. That is why :func:`sgd_tutorial.mse` refuses
+# tensors of different shapes instead of broadcasting them:
 
 try:
     mse(y_hat_column, y)
@@ -209,3 +277,86 @@ except ValueError as error:
 # We have data, a model (``x @ a``), and a loss that measures any guess. What is missing is a way
 # to improve the guess. In the next tutorial, :term:`autograd` computes the :term:`gradient` of
 # the loss, and :term:`gradient descent` follows it downhill.
+#
+# Exercises
+# ---------
+#
+# **Exercise 1.** The true line (3, 2) and the line (3, 2 + mean of the noise) differ only in
+# their intercepts. Predict how much larger the MSE of the true line is, as a formula in the
+# mean of the noise, then compute both sides.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 1</summary>
+
+# %%
+# Every residual of the true line is the noise, :math:`\varepsilon_i`; the shifted line's are
+# :math:`\varepsilon_i - \bar\varepsilon`. The mean of the squares exceeds the variance by the
+# squared mean, so the gap is :math:`\bar\varepsilon^2`:
+
+print(f"MSE(true) - MSE(shifted): {loss_true - loss_shifted:.6f}")
+print(f"(mean of the noise)^2:    {noise.mean().item() ** 2:.6f}")
+
+# %%
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 2.** ``make_linear_data`` can also add noise of mean zero, ``noise="normal"``
+# (standard normal noise times ``noise_scale``). With ``noise_scale=0.25``, predict the intercept
+# of the least-squares line, then draw the data and check.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 2</summary>
+
+# %%
+# Noise of mean zero adds nothing to the intercept on average, so it should come out near 2:
+
+centred = make_linear_data(n, coef=(3.0, 2.0), noise="normal", noise_scale=0.25, seed=0)
+slope_c, intercept_c = least_squares(centred.x, centred.y).tolist()
+print(f"least squares, N(0, 0.25^2) noise: slope {slope_c:.3f}, intercept {intercept_c:.3f}")
+
+# %%
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 3.** Predict the shape of ``x @ b`` for ``b = torch.ones(2, 1)``, and the shape of
+# ``x @ b - y``. Which of the two mistakes above is this?
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 3</summary>
+
+# %%
+b = torch.ones(2, 1, device=device)
+print("x @ b:", tuple((x @ b).shape), "| x @ b - y:", tuple((x @ b - y).shape))
+
+# %%
+# A ``(2, 1)`` weight makes a column of predictions, ``(n, 1)``, and the subtraction broadcasts
+# it against the ``(n,)`` targets to ``(n, n)``: mistake 2, with no error raised.
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 4.** Train with the buggy loss again, but twice as long (400 steps). Predict the
+# slope and intercept it ends at, then run it.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 4</summary>
+
+# %%
+a_longer, _ = train(buggy_loss, steps=400)
+print(f"400 steps with the bug: slope {a_longer[0]:.1e}, intercept {a_longer[1]:.4f}")
+print(f"mean of y:              {y.mean().item():.4f}")
+
+# %%
+# Longer training only brings it closer to the flat line at the mean of ``y``: the bug changes
+# the answer, and no amount of training fixes it.
+#
+# .. raw:: html
+#
+#    </details>

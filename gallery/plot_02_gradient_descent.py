@@ -8,9 +8,13 @@ PyTorch's :term:`autograd` computes the :term:`gradient` of the loss, and
 :term:`gradient descent` moves the :term:`parameters` a little way against it. We write the
 update by hand first, break it in the two ways beginners do, and then check it against the
 package's own :func:`~sgd_tutorial.gradient_descent` and the exact answer.
+
+To run this page yourself, install the package first: see :doc:`/installation`.
 """
 
 # sphinx_gallery_thumbnail_number = 2
+
+import warnings
 
 import matplotlib.pyplot as plt
 import torch
@@ -28,9 +32,9 @@ from sgd_tutorial import (
 device = resolve_device("auto")
 print(f"running on {device}")
 
-# The same 100 points as in the first tutorial: slope 3, intercept 2, uniform noise.
+# The same points as in the first tutorial: slope 3, intercept 2, U(0, 1) noise.
 data = make_linear_data(100, coef=(3.0, 2.0), seed=0, device=device)
-x, y = data.x, data.y
+x, y, n = data.x, data.y, data.n
 
 # %%
 # A tensor that asks for its gradient
@@ -92,14 +96,36 @@ print(f"largest difference: {(a.grad - by_formula).abs().max().item():.2e}")
 # 4. ``a.grad.zero_()`` clears the gradient, because ``backward()`` *adds* to ``a.grad`` rather
 #    than overwriting it.
 #
+# Why add rather than overwrite? Because adding is how a gradient is computed at all. When a
+# parameter is used in two places, the loss depends on it through both, and its gradient is the
+# sum of the two contributions. Autograd gets that sum by letting each use add its share into
+# ``.grad``. A tiny example, :math:`f(w) = 3w + 5w`, whose derivative is :math:`3 + 5 = 8`:
+
+w = torch.tensor(2.0, requires_grad=True)
+f = w * 3 + w * 5  # w is used twice
+f.backward()
+print(f"df/dw = {w.grad.item():g} (3 from the first use + 5 from the second)")
+
+# %%
+# The same adding carries on across calls: a second ``backward()``, of another function of
+# ``w``, adds its gradient to what is already there. That is useful (the gradients of several
+# losses can be gathered before one step) but it means that a training loop must clear ``.grad``
+# itself, or every step also carries all the previous ones:
+
+g = w * 10
+g.backward()
+print(f"after a second backward() of 10w: w.grad = {w.grad.item():g} (8 + 10)")
+
+# %%
+# Now the loop.
 # We start again from the guess and take 100 steps with a learning rate of 0.1, printing the
 # loss every 10 steps.
 
-lr = 0.1
+lr, steps = 0.1, 100
 a = nn.Parameter(guess.clone())
 hand_losses = []
 
-for t in range(100):
+for t in range(steps):
     y_hat = x @ a  # predictions
     loss = mse(y_hat, y)  # how wrong they are
     loss.backward()  # d loss / d a, into a.grad
@@ -135,10 +161,10 @@ print("detached:", a.detach().cpu().numpy())
 
 fig, ax = plt.subplots(figsize=(6, 4))
 plot_fit(x.cpu(), y.cpu(), guess.cpu(), ax=ax, label="start: the guess (-1, 1)", color="C3")
-plot_fit(x.cpu(), y.cpu(), a.detach().cpu(), ax=ax, data=False, label="after 100 steps")
+plot_fit(x.cpu(), y.cpu(), a.detach().cpu(), ax=ax, data=False, label=f"after {steps} steps")
 ax.set_xlabel("input u")
 ax.set_ylabel("y")
-ax.set_title("The line before and after 100 steps of gradient descent")
+ax.set_title(f"The line before and after {steps} steps of gradient descent ({n} points)")
 plt.show()
 
 # %%
@@ -151,18 +177,22 @@ plt.show()
 # overshoot again: the loss rises and falls instead of settling.
 
 a = nn.Parameter(guess.clone())
-forgetful_losses = []
-for _ in range(100):
+forgetful_losses, forgetful_params = [], []
+for _ in range(steps):
     loss = mse(x @ a, y)
     loss.backward()  # adds to a.grad ...
     with torch.no_grad():
         a.sub_(lr * a.grad)  # ... and a.grad is never cleared
     forgetful_losses.append(loss.detach())
+    forgetful_params.append(a.detach().clone())
 forgetful_losses = torch.stack(forgetful_losses).cpu()
+forgetful_params = torch.stack(forgetful_params).cpu()
 
 print("loss every 5 steps without zero_():")
 print([round(v, 3) for v in forgetful_losses[::5].tolist()])
-print(f"after 100 steps: {forgetful_losses[-1].item():.4f} (with zero_(): {hand_losses[-1]:.4f})")
+print(
+    f"after {steps} steps: {forgetful_losses[-1].item():.4f} (with zero_(): {hand_losses[-1]:.4f})"
+)
 
 fig, ax = plt.subplots(figsize=(6, 4))
 ax.plot(hand_losses, label="with a.grad.zero_()")
@@ -173,6 +203,46 @@ ax.set_ylabel("loss (MSE, log scale)")
 ax.set_title("The loss at each step, with and without zeroing the gradient")
 ax.legend()
 plt.show()
+
+# %%
+# This is a method you will meet again under another name. Since ``a.grad`` holds the sum of
+# every gradient so far, each step is :math:`a \leftarrow a - \eta v_t` with
+# :math:`v_t = v_{t-1} + g_t`: :term:`momentum` (tutorial 7), with a momentum coefficient
+# :math:`\beta = 1` where the usual values are 0.9 or so (:math:`v_t = \beta v_{t-1} + g_t`).
+# :class:`torch.optim.SGD` accepts ``momentum=1.0``, and it retraces the forgetful loop step for
+# step (to float32 rounding):
+
+b = nn.Parameter(guess.clone())
+optimizer = torch.optim.SGD([b], lr=lr, momentum=1.0)
+momentum_params = []
+for _ in range(steps):
+    optimizer.zero_grad()  # torch.optim keeps the running sum in v, so it can clear .grad
+    mse(x @ b, y).backward()
+    optimizer.step()
+    momentum_params.append(b.detach().clone())
+momentum_params = torch.stack(momentum_params).cpu()
+gap = (momentum_params - forgetful_params).abs().max().item()
+print(f"max |forgetful loop - SGD(momentum=1.0)| over {steps} steps: {gap:.1e}")
+
+# %%
+# Momentum :math:`\beta` is the share of the old velocity kept at each step; :math:`1 - \beta`
+# is the friction. With :math:`\beta = 1` there is no friction at all: near the minimum the
+# gradients point back towards it, but the summed velocity carries the parameters through and
+# past it, again and again, like a ball rolling in a bowl without friction. Any
+# :math:`\beta < 1` damps the swing. The package allows momentum only in :math:`[0, 1)`; with
+# 0.9, from the same start, the loss settles:
+
+heavy_ball = gradient_descent(x, y, init=(-1.0, 1.0), lr=lr, steps=steps, momentum=0.9)
+last = steps // 2
+print(f"loss over the last {steps - last} steps, min and max:")
+print(
+    f"  beta = 1.0 (no zero_()): {forgetful_losses[last:].min().item():.4f} "
+    f"to {forgetful_losses[last:].max().item():.4f}"
+)
+print(
+    f"  beta = 0.9:              {heavy_ball.losses[last:].min().item():.4f} "
+    f"to {heavy_ball.losses[last:].max().item():.4f}"
+)
 
 # %%
 # Mistake 2: updating outside ``torch.no_grad()``
@@ -191,8 +261,34 @@ except RuntimeError as error:
 
 # %%
 # A *leaf* is a tensor you created yourself rather than one computed from others; our Parameter
-# is one. (Writing ``a = a - lr * a.grad`` instead avoids the error, but silently makes ``a`` a
-# new, non-leaf tensor whose ``.grad`` is no longer filled in: the next step would fail.)
+# is one.
+#
+# Mistake 3: ``a = a - lr * a.grad``
+# ----------------------------------
+#
+# Writing the update without an in-place operation avoids that error, and the first step even
+# gives the right numbers. But ``a - lr * a.grad`` is a *new* tensor, computed from the
+# Parameter, and the name ``a`` now points to it. It is no longer a leaf, so ``backward()`` does
+# not fill its ``.grad`` (PyTorch warns when you read it), and the second step fails:
+
+a = nn.Parameter(guess.clone())
+mse(x @ a, y).backward()
+a = a - lr * a.grad  # no error ...
+print(f"after one step: {a.detach().cpu()}, is_leaf: {a.is_leaf}, grad_fn: {a.grad_fn.name()}")
+mse(x @ a, y).backward()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    print("a.grad after the second backward():", a.grad)
+    try:
+        a = a - lr * a.grad
+    except TypeError as error:
+        print("TypeError:", error)
+print("PyTorch warned:", str(caught[0].message).split(" Its ")[0])
+
+# %%
+# The gradient went to the old Parameter, which ``a`` no longer names, and the new tensor drags
+# the whole history of its making along with it. Updating in place under ``no_grad()`` keeps the
+# one Parameter, a leaf, from the first step to the last.
 #
 # The same fit, from the package
 # ------------------------------
@@ -203,7 +299,7 @@ except RuntimeError as error:
 # agree:
 
 a = nn.Parameter(guess.clone())
-for _ in range(100):
+for _ in range(steps):
     loss = mse(x @ a, y)
     loss.backward()
     with torch.no_grad():
@@ -211,7 +307,7 @@ for _ in range(100):
         a.grad.zero_()
 by_hand = a.detach().cpu()
 
-fit = gradient_descent(x, y, init=(-1.0, 1.0), lr=lr, steps=100)
+fit = gradient_descent(x, y, init=(-1.0, 1.0), lr=lr, steps=steps)
 exact = least_squares(x, y).cpu()
 print("by hand:           ", by_hand)
 print("gradient_descent:  ", fit.coef)
@@ -227,8 +323,88 @@ print(
 
 # %%
 # Our loop and the package agree to float32 rounding. Both are still a little away from the exact
-# coefficients after 100 steps, though the loss is already within a tiny excess of the minimum:
-# gradient descent approaches the minimum step by step, fastest along the steep direction of the
-# loss and slowest along the flat one, where a change in the parameters barely changes the loss. The next tutorial makes that
-# visible, by animating the line and the path the parameters take across the
-# :term:`loss landscape`.
+# coefficients after these steps, though the loss is already within a tiny excess of the minimum
+# (all three printed above): gradient descent approaches the minimum step by step, fastest along
+# the steep direction of the loss and slowest along the flat one, where a change in the
+# parameters barely changes the loss. The next tutorial makes that visible, by animating the line
+# and the path the parameters take across the :term:`loss landscape`.
+#
+# Exercises
+# ---------
+#
+# **Exercise 1.** In ``w * w`` the tensor ``w`` is used twice, as both factors. Predict
+# ``w.grad`` after ``(w * w).backward()`` at ``w = 3``, then run it.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 1</summary>
+
+# %%
+w = torch.tensor(3.0, requires_grad=True)
+(w * w).backward()
+print(f"w.grad = {w.grad.item():g}")
+
+# %%
+# Each factor contributes the other one, 3, and the two contributions add up to 6: the
+# derivative :math:`2w` of :math:`w^2`.
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 2.** Suppose a loop calls ``loss.backward()`` twice per step, on two copies of the
+# same loss, and clears the gradient once per step. Which plain gradient descent does it
+# reproduce? Predict, then compare the two over the same number of steps.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 2</summary>
+
+# %%
+a = nn.Parameter(guess.clone())
+for _ in range(steps):
+    mse(x @ a, y).backward()
+    mse(x @ a, y).backward()  # adds the same gradient again
+    with torch.no_grad():
+        a.sub_(lr * a.grad)
+        a.grad.zero_()
+doubled = gradient_descent(x, y, init=(-1.0, 1.0), lr=2 * lr, steps=steps)
+print(f"two backward() per step, lr {lr}: {a.detach().cpu()}")
+print(f"gradient_descent, lr {2 * lr:g}:       {doubled.coef}")
+
+# %%
+# The gradient counts twice, so each step is that of a learning rate twice as large.
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 3.** Does the loop without ``zero_()`` settle if the learning rate is ten times
+# smaller? Predict from the momentum view (:math:`\beta = 1` whatever the learning rate), then
+# run it three times as long.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 3</summary>
+
+# %%
+a = nn.Parameter(guess.clone())
+slow_losses = []
+for _ in range(3 * steps):
+    loss = mse(x @ a, y)
+    loss.backward()
+    with torch.no_grad():
+        a.sub_(lr / 10 * a.grad)
+    slow_losses.append(loss.item())
+tail = slow_losses[len(slow_losses) // 2 :]
+print(
+    f"lr {lr / 10:g}, no zero_(), last {len(tail)} steps: loss from {min(tail):.4f} to {max(tail):.4f}"
+)
+
+# %%
+# It still swings: a smaller step only slows the oscillation down. Without friction
+# (:math:`\beta = 1`) the swing does not die out at any learning rate.
+#
+# .. raw:: html
+#
+#    </details>

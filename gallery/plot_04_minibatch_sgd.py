@@ -9,12 +9,17 @@ a noisier step in exchange for many more of them.
 
 This tutorial covers:
 
+* the minibatch loop written by hand, and the same loop run by the package's
+  :func:`~sgd_tutorial.sgd` and by PyTorch's ``DataLoader`` with ``torch.optim.SGD``;
+* a mistake from a learner's version of the lesson that silently trains nothing;
 * the vocabulary: :term:`batch size`, :term:`iteration` and :term:`epoch`;
 * two ways to draw batches: a fresh shuffle per epoch (every sample once) and independent
   random indices (``randint``), which leaves about a third of the data unseen each epoch;
 * why the loss of SGD looks so noisy;
 * the paths of gradient descent and SGD on one loss landscape;
 * how the batch size sets the level of noise the fit never gets below.
+
+To run this page yourself, install the package first: see :doc:`/installation`.
 """
 
 # %%
@@ -30,6 +35,8 @@ from itertools import islice
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 
 from sgd_tutorial import (
     gradient_descent,
@@ -57,6 +64,137 @@ print(f"least-squares coefficients: {best.cpu().numpy().round(4)}")
 print(f"least-squares minimum of the MSE: {floor:.5f}")
 
 # %%
+# The loop, by hand
+# -----------------
+# Gradient descent computed the loss on all the samples before each step. Minibatch SGD takes a
+# step after each small batch of them. Written out, every :term:`epoch` (pass over the data)
+# draws a fresh random order of the samples, cuts it into consecutive slices of ``batch_size``,
+# and for each slice does exactly what the gradient descent loop of tutorial 2 did: predict,
+# compute the loss, ``backward()``, step under ``no_grad()``, ``zero_()``.
+
+lr, epochs, batch_size, seed = 0.1, 10, 5, 0
+
+
+def sgd_by_hand(x, y, lr, epochs, batch_size, seed):
+    """Minibatch SGD from (-1, 1); returns the parameters before and after every update."""
+    generator = torch.Generator().manual_seed(seed)  # on the CPU: the same order on any device
+    a = nn.Parameter(torch.tensor([-1.0, 1.0], device=x.device))
+    history = [a.detach().clone()]
+    for _ in range(epochs):
+        order = torch.randperm(len(x), generator=generator).to(x.device)  # a fresh shuffle
+        for start in range(0, len(x), batch_size):
+            batch = order[start : start + batch_size]  # the next slice of the shuffle
+            loss = mse(x[batch] @ a, y[batch])  # predict, and the loss of this batch only
+            loss.backward()
+            with torch.no_grad():
+                a -= lr * a.grad
+                a.grad.zero_()
+            history.append(a.detach().clone())
+    return torch.stack(history).cpu()
+
+
+by_hand = sgd_by_hand(x, y, lr, epochs, batch_size, seed)
+print(f"{len(by_hand) - 1} updates; ends at {by_hand[-1].numpy().round(4)}")
+
+# %%
+# The package's :func:`~sgd_tutorial.sgd` runs the same loop (without autograd, and faster;
+# tutorial 8 measures it). It draws its order the same way, ``torch.randperm(n, generator=g)``
+# once per epoch from a CPU generator seeded with ``seed``, so with the same seed it visits the
+# same batches in the same order.
+#
+# PyTorch's own tools split the loop differently: a :class:`~torch.utils.data.DataLoader` hands
+# out the batches, and :class:`torch.optim.SGD` takes the step. The DataLoader asks a *sampler*
+# for the order of the samples. Its built-in random sampler draws its permutations in its own
+# way, so to feed it our batch order we give it a sampler of our own: any iterable of indices
+# will do (tutorial 5 is about iterables).
+
+
+class EpochPermutations:
+    """The indices of a fresh ``randperm`` each time a DataLoader starts an epoch."""
+
+    def __init__(self, n, seed):
+        self.n, self.generator = n, torch.Generator().manual_seed(seed)
+
+    def __iter__(self):
+        return iter(torch.randperm(self.n, generator=self.generator).tolist())
+
+    def __len__(self):
+        return self.n
+
+
+loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, sampler=EpochPermutations(n, seed))
+a = nn.Parameter(torch.tensor([-1.0, 1.0], device=device))
+optimizer = torch.optim.SGD([a], lr=lr)
+with_torch = [a.detach().clone()]
+for _ in range(epochs):
+    for xb, yb in loader:
+        loss = mse(xb @ a, yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        with_torch.append(a.detach().clone())
+with_torch = torch.stack(with_torch).cpu()
+
+package = sgd(x, y, lr=lr, epochs=epochs, batch_size=batch_size, seed=seed, device=device)
+print(
+    f"updates: by hand {len(by_hand) - 1}, sgd {package.steps}, DataLoader {len(with_torch) - 1}"
+)
+print(f"largest difference, by hand vs sgd():        {(by_hand - package.params).abs().max():.1e}")
+print(f"largest difference, by hand vs DataLoader:   {(by_hand - with_torch).abs().max():.1e}")
+
+# %%
+# Three implementations, one trajectory, step for step, to float32 rounding (the differences
+# printed above, over every parameter of every update). `See this run in the explorer
+# <../explorer.html?lr=0.1&momentum=0&batch=5&steps=200&seed=0>`__, and try other batch sizes.
+#
+# A mistake that trains nothing
+# -----------------------------
+# One learner's version of the lesson made its data *after* creating the parameter, with the
+# same name: ``a = nn.Parameter(...)`` and then ``y = x @ a + noise``. The targets are then a
+# function of the parameter. Each ``backward()`` frees the graph it walked, and that graph
+# included the targets, so the second update fails:
+
+noise = torch.rand(n, generator=torch.Generator().manual_seed(seed + 1)).to(device)
+a = nn.Parameter(torch.tensor([-1.0, 1.0], device=device))
+y_from_a = x @ a + noise
+for attempt in range(2):
+    try:
+        mse(x[:batch_size] @ a, y_from_a[:batch_size]).backward()
+    except RuntimeError as error:
+        print(f"backward() #{attempt + 1}: RuntimeError: {str(error).split('.')[0]}")
+    else:
+        print(f"backward() #{attempt + 1}: fine")
+    a.grad = None
+
+# %%
+# The learner silenced it with ``loss.backward(retain_graph=True)``, which keeps the graph. The
+# loop then runs (made again from the start here, with its batches drawn by ``randint`` as the
+# learner's were), but look at the gradients and where the parameters end:
+
+a = nn.Parameter(torch.tensor([-1.0, 1.0], device=device))
+y_from_a = x @ a + noise
+learner_updates = epochs * (n // batch_size)
+generator = torch.Generator().manual_seed(seed)
+for t in range(learner_updates):
+    batch = torch.randint(n, (batch_size,), generator=generator).to(device)
+    loss = mse(x[batch] @ a, y_from_a[batch])
+    loss.backward(retain_graph=True)
+    if t == 0:
+        print("gradient at the first update:", a.grad)
+    with torch.no_grad():
+        a -= lr * a.grad
+        a.grad.zero_()
+print(f"after {learner_updates} updates: a = {a.detach().cpu().numpy()} (it started at [-1.  1.])")
+print(f"loss of the last batch: {loss.item():.4f}")
+
+# %%
+# Every gradient is exactly zero. The residual ``x @ a - y`` is ``x @ a - (x @ a + noise)``,
+# which is minus the noise whatever ``a`` is: moving the parameter moves the targets with it, so
+# the loss cannot change and ``a`` never moves: each batch's loss is the mean square of its
+# noise, whatever ``a`` is. Make the targets from plain numbers (or from ``a.detach()``) before training, and never
+# from the tensor being trained.
+
+# %%
 # Batches, iterations and epochs
 # ------------------------------
 # A :term:`minibatch` is a subset of the samples; the :term:`batch size` :math:`b` is how
@@ -70,9 +208,8 @@ print(f"least-squares minimum of the MSE: {floor:.5f}")
 #
 # :func:`~sgd_tutorial.sgd` counts the same way; its result holds one row per update.
 
-batch_size, epochs = 5, 10
 per_epoch = -(-n // batch_size)  # ceiling division
-fit = sgd(x, y, lr=0.1, epochs=epochs, batch_size=batch_size, seed=0, device=device)
+fit = package  # the run above: lr 0.1, 10 epochs of batches of 5
 print(f"n = {n}, batch size = {batch_size}, epochs = {epochs}")
 print(f"iterations per epoch: {per_epoch}")
 print(f"total iterations: {epochs * per_epoch} (sgd recorded {fit.steps} updates)")
@@ -148,6 +285,7 @@ ax.set_ylabel("share of samples")
 ax.set_title("One epoch of batches: who gets seen?")
 ax.legend()
 fig.tight_layout()
+plt.show()
 
 # %%
 # A second trap hides in the bounds. ``randint(low, high)`` includes ``low`` and excludes
@@ -156,7 +294,9 @@ fig.tight_layout()
 
 rng = np.random.default_rng(0)
 learner_draws = rng.integers(1, n, size=100_000)  # the same bounds as randint(1, n)
-print(f"smallest index drawn by randint(1, n) in 100000 draws: {learner_draws.min()}")
+print(
+    f"smallest index drawn by randint(1, n) in {len(learner_draws)} draws: {learner_draws.min()}"
+)
 print(f"sample 0 ever drawn: {bool((learner_draws == 0).any())}")
 
 # %%
@@ -200,9 +340,10 @@ for boundary in range(per_epoch, fit.steps, per_epoch):
 ax.set_yscale("log")
 ax.set_xlabel("update (iteration); grey lines mark the epochs")
 ax.set_ylabel("MSE")
-ax.set_title(f"SGD, batch size {batch_size}, lr 0.1")
+ax.set_title(f"SGD, batch size {batch_size}, lr {lr}")
 ax.legend(fontsize="small")
 fig.tight_layout()
+plt.show()
 
 # %%
 # Two kinds of noise are mixed in the orange curve. Most of the spread is *measurement*
@@ -227,11 +368,12 @@ plot_landscape(
     x,
     y,
     [gd_path, sgd_path],
-    labels=["gradient descent (all 100 samples)", f"SGD (batches of {batch_size})"],
+    labels=[f"gradient descent (all {n} samples)", f"SGD (batches of {batch_size})"],
     ax=ax,
 )
 ax.set_title("Same start, same number of updates, same learning rate")
 fig.tight_layout()
+plt.show()
 
 # %%
 # Batch size and the noise floor
@@ -326,6 +468,7 @@ ax.set_ylabel("excess MSE above the least-squares minimum")
 ax.set_title(f"The noise floor of SGD, lr {LR} (median of {RUNS} runs)")
 ax.legend()
 fig.tight_layout()
+plt.show()
 
 # %%
 # What to take away
@@ -339,3 +482,97 @@ fig.tight_layout()
 # * With a constant learning rate SGD never settles exactly; the level it hovers at falls
 #   like :math:`1/b`. Larger batches, a smaller learning rate late in training, or averaging
 #   the iterates all lower it.
+#
+# Exercises
+# ---------
+#
+# **Exercise 1.** With :math:`n` samples, batches of 30 and 3 epochs, predict how many updates
+# :func:`~sgd_tutorial.sgd` records and the size of the last batch of each epoch; then run it.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 1</summary>
+
+# %%
+steps30 = list(iter_sgd(x, y, lr=0.1, epochs=3, batch_size=30, seed=0, device=device))
+print(f"n = {n}: {len(steps30)} updates, batch sizes of the first epoch:", end=" ")
+print([len(step.indices) for step in steps30 if step.epoch == 0])
+
+# %%
+# :math:`\lceil n / 30 \rceil` batches per epoch, the last one holding what is left over.
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 2.** ``drop_last=True`` drops that short last batch. Predict the number of updates
+# and how many samples each epoch then never uses; count them.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 2</summary>
+
+# %%
+dropped = list(
+    iter_sgd(x, y, lr=0.1, epochs=3, batch_size=30, drop_last=True, seed=0, device=device)
+)
+used = torch.cat([step.indices.cpu() for step in dropped if step.epoch == 0]).unique()
+print(f"{len(dropped)} updates; samples unused in the first epoch: {n - len(used)}")
+
+# %%
+# A different remainder goes unused in every epoch, because each epoch has its own shuffle.
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 3.** The noise floor grows with :math:`\eta / b`. Predict the floor at batch size
+# 5 with half the learning rate, relative to the one measured above, then measure it with the
+# same function.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 3</summary>
+
+# %%
+g = torch.Generator().manual_seed(5)
+half_lr = excess_loss(batches_with_replacement(n, 5, RUNS, g), 5, lr=LR / 2).median().item()
+full_lr = with_repl[batch_sizes.index(5)]
+print(f"batch 5: excess {full_lr:.2e} at lr {LR}, {half_lr:.2e} at lr {LR / 2}")
+print(f"ratio: {half_lr / full_lr:.2f}")
+
+# %%
+# Halving the learning rate roughly halves the floor (the ratio printed), as halving the noise
+# of each step by doubling the batch does.
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 4.** In the mistake above, predict what happens if the targets are made from
+# ``a.detach()`` instead of ``a``; then train the same way, without ``retain_graph``.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 4</summary>
+
+# %%
+a = nn.Parameter(torch.tensor([-1.0, 1.0], device=device))
+y_fixed = x @ a.detach() + noise
+generator = torch.Generator().manual_seed(seed)
+for _ in range(learner_updates):
+    batch = torch.randint(n, (batch_size,), generator=generator).to(device)
+    mse(x[batch] @ a, y_fixed[batch]).backward()
+    with torch.no_grad():
+        a -= lr * a.grad
+        a.grad.zero_()
+print(f"after {learner_updates} updates: a = {a.detach().cpu().numpy().round(3)}")
+print(f"least squares on these targets: {least_squares(x, y_fixed).cpu().numpy().round(3)}")
+
+# %%
+# The targets are now fixed numbers (made with the starting parameters as the true line), the
+# gradients are not zero, and SGD heads for their least-squares answer.
+#
+# .. raw:: html
+#
+#    </details>

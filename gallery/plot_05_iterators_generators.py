@@ -9,7 +9,8 @@ to look at.
 
 This tutorial covers:
 
-* the iterator protocol: ``iter``, ``next`` and ``StopIteration``;
+* the iterator protocol: ``iter``, ``next`` and ``StopIteration``, on a list and on PyTorch's
+  ``DataLoader``;
 * generator functions, which write iterators for us;
 * ``with_next``, a generator of successive pairs, and the ``RuntimeError`` its naive version
   raises on empty input;
@@ -17,6 +18,8 @@ This tutorial covers:
   gradient descent and of :term:`SGD`;
 * a training run consumed lazily from :func:`~sgd_tutorial.iter_sgd`: stopped early by a
   condition, and sampled every k-th step with :func:`itertools.islice`.
+
+To run this page yourself, install the package first: see :doc:`/installation`.
 """
 
 # %%
@@ -32,9 +35,11 @@ import itertools
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from torch.utils.data import DataLoader, TensorDataset
 
 from sgd_tutorial import (
     gradient_descent,
+    hessian_eigenvalues,
     iter_sgd,
     least_squares,
     make_linear_data,
@@ -65,6 +70,33 @@ print(f"what is left in the used-up iterator: {list(it)}")
 print(f"a fresh iterator over the list: {list(iter(readings))}")
 
 # %%
+# A ``DataLoader`` is an iterable too
+# -----------------------------------
+# PyTorch's :class:`~torch.utils.data.DataLoader`, which hands out the batches in the training
+# loops of tutorial 4, follows the same protocol: ``iter(loader)`` starts an epoch, each
+# ``next`` returns the following batch, and ``StopIteration`` ends the epoch. Here it holds the
+# lesson's data and no shuffling, so the batches come in order:
+
+device = resolve_device("auto")
+data = make_linear_data(100, seed=0, device=device)
+x, y = data.x, data.y
+loader = DataLoader(TensorDataset(x, y), batch_size=40)
+batches = iter(loader)
+print(f"iter(DataLoader) gives a {type(batches).__name__}, {len(loader)} batches per epoch")
+for _ in range(len(loader)):
+    xb, yb = next(batches)
+    print(f"next: a batch of x {tuple(xb.shape)} and y {tuple(yb.shape)}")
+try:
+    next(batches)
+except StopIteration:
+    print("next: StopIteration (the epoch is over)")
+print(f"a fresh iter(loader) starts a new epoch: first batch {tuple(next(iter(loader))[0].shape)}")
+
+# %%
+# The last batch holds what is left over, and a ``for xb, yb in loader`` loop is exactly these
+# calls. With ``shuffle=True`` each ``iter(loader)`` would draw a new order: one epoch per
+# ``iter``.
+#
 # Writing the protocol by hand means a class with ``__iter__`` and ``__next__``:
 
 
@@ -165,10 +197,7 @@ print(f"with_next(generator): {list(with_next(x * x for x in range(4)))}")
 # one loss per update; ``with_next`` turns each list of losses into the list of changes
 # :math:`\Delta_t = L_{t+1} - L_t`.
 
-device = resolve_device("auto")
 torch.manual_seed(0)
-data = make_linear_data(100, seed=0, device=device)
-x, y = data.x, data.y
 floor = float(mse(x @ least_squares(x, y), y))
 
 gd = gradient_descent(x, y, lr=0.1, steps=200, device=device)
@@ -218,15 +247,39 @@ bottom.set_ylabel(r"$L_{t+1} - L_t$")
 bottom.set_title("Signed change (clipped to a narrow band around zero)")
 bottom.legend(fontsize="small", loc="lower right")
 fig.tight_layout()
+plt.show()
+
+# %%
+# How fast do gradient descent's changes shrink? Divide each change by the one before it. To
+# see the ratio beyond float32's rounding we recompute, in float64, the loss of the parameters
+# recorded over the first 100 updates (after that the float32 parameters themselves stop
+# changing). Theory predicts two factors: along each direction of the loss's
+# :term:`Hessian`, with curvature :math:`\lambda`, a step of gradient descent multiplies the
+# distance to the minimum by :math:`1 - \eta\lambda`, so that direction's share of the loss
+# shrinks by :math:`(1 - \eta\lambda)^2` per step.
+
+gd_full = ((x_cpu @ gd.params[:101].double().T - y_cpu[:, None]) ** 2).mean(dim=0).numpy()
+gd_ratios = np.diff(gd_full)[1:] / np.diff(gd_full)[:-1]
+for t in (0, 1, 5, 10, 20, 40, 60, 90):
+    print(f"update {t:3d}: change / previous change = {gd_ratios[t]:.4f}")
+lam_flat, lam_steep = hessian_eigenvalues(x).tolist()
+print(
+    f"(1 - lr * lambda)^2: steep direction {(1 - 0.1 * lam_steep) ** 2:.4f}, "
+    f"flat direction {(1 - 0.1 * lam_flat) ** 2:.4f}"
+)
 
 # %%
 # The two curves tell different stories.
 #
 # * **Gradient descent**: every difference is negative (the loss only goes down) and their
-#   size shrinks by a constant factor per step: a straight line on the log scale. That is
-#   what convergence looks like. It goes on until the loss agrees with the minimum to the
-#   precision of float32 (the update printed above); after that the differences are
-#   rounding, zero or a hair either side of it, and the run is over.
+#   size shrinks, but not by a constant factor at first. Early on, both directions still
+#   contribute and the ratio (printed above) lies between the two predicted factors, climbing
+#   as the steep direction, whose share shrinks faster, dies out. Once only the flat direction
+#   is left, the ratio stays at its factor :math:`(1 - \eta\lambda_{\min})^2` (printed), and
+#   the curve on the log scale becomes a straight line. That is what convergence looks like.
+#   It goes on until the loss agrees with the minimum to the precision of float32 (the update
+#   printed above); after that the differences are rounding, zero or a hair either side of
+#   it, and the run is over.
 # * **SGD**: after a short descent the differences hover around zero, roughly half positive
 #   and half negative, with a spread that does not shrink. Each loss comes from a different
 #   batch, so the difference of two of them mostly measures how different the batches are,
@@ -312,3 +365,75 @@ ax.set_ylabel("parameter value")
 ax.set_title("SGD's parameters, and one snapshot per epoch")
 ax.legend(fontsize="small", ncols=2)
 fig.tight_layout()
+plt.show()
+
+# %%
+# Exercises
+# ---------
+#
+# **Exercise 1.** A ``DataLoader`` over the same data with ``batch_size=30`` and
+# ``drop_last=True``: predict ``len(loader)`` and how many batches a ``for`` loop over it gets,
+# then count them with ``next`` until ``StopIteration``.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 1</summary>
+
+# %%
+loader30 = DataLoader(TensorDataset(x, y), batch_size=30, drop_last=True)
+batches30 = iter(loader30)
+count = 0
+while True:
+    try:
+        next(batches30)
+    except StopIteration:
+        break
+    count += 1
+print(f"len(loader) = {len(loader30)}, batches counted = {count}, n = {data.n}")
+
+# %%
+# :math:`\lfloor n / 30 \rfloor` full batches; the remainder is dropped.
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 2.** Predict the ratio of successive loss changes that gradient descent settles
+# at with half the learning rate, 0.05, then measure it as above.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 2</summary>
+
+# %%
+slow = gradient_descent(x, y, lr=0.05, steps=200, device=device)
+slow_full = ((x_cpu @ slow.params[:101].double().T - y_cpu[:, None]) ** 2).mean(dim=0).numpy()
+slow_ratios = np.diff(slow_full)[1:] / np.diff(slow_full)[:-1]
+print(f"measured at update 90: {slow_ratios[90]:.4f}")
+print(f"(1 - 0.05 * lambda_min)^2: {(1 - 0.05 * lam_flat) ** 2:.4f}")
+
+# %%
+# A smaller step shrinks the remaining distance less per step, so the ratio is closer to 1.
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 3.** ``with_next`` works on any iterable. Predict how many pairs it yields over the
+# ``DataLoader`` above (batches of 40), then check by pairing each batch with the next.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 3</summary>
+
+# %%
+pairs = list(with_next(loader))
+print(f"{len(loader)} batches, {len(pairs)} pairs; sizes of each pair:")
+print([(len(first[1]), len(second[1])) for first, second in pairs])
+
+# %%
+# One pair fewer than there are items: every batch but the last has a following one.
+#
+# .. raw:: html
+#
+#    </details>

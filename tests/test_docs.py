@@ -9,7 +9,13 @@ The real browser checks (loading, playing, links, accessibility) are a separate 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -128,6 +134,17 @@ def test_tutorial_page_has_its_videos(script: Path) -> None:
     assert all(s["src"].startswith("data:video/mp4;base64,") for s in sources)
 
 
+def download(script: Path, suffix: str) -> Path:
+    """The file a tutorial's page offers for download as ``suffix`` (.py or .ipynb)."""
+    page = tutorial_page(script)
+    for a in page.all("a"):
+        link = page.local(a.get("href", ""))
+        if "download" in a and link is not None and link.name == script.stem + suffix:
+            return link
+    message = f"{script.name}: its page offers no {suffix} download"
+    raise AssertionError(message)
+
+
 @pytest.mark.parametrize("script", TUTORIALS, ids=lambda p: p.stem)
 def test_tutorial_downloads(script: Path) -> None:
     page = tutorial_page(script)
@@ -220,3 +237,70 @@ def test_favicon_and_no_cdn_timing_page() -> None:
     assert icons
     assert all(page.local(h) and page.local(h).is_file() for h in icons)  # type: ignore[union-attr]
     assert not list(HTML.rglob("sg_execution_times.html")), "that page loads jQuery from a CDN"
+
+
+def test_the_wheel_is_published_and_linked() -> None:
+    """The installation page links the package's wheel, built from these sources."""
+    wheels = sorted(HTML.glob("sgd_tutorial-*.whl"))
+    assert len(wheels) == 1, f"expected one wheel at the site's root, found {wheels}"
+    wheel = wheels[0]
+    assert wheel.name.startswith(f"sgd_tutorial-{sgd_tutorial.__version__}-py3-none-any")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        metadata = archive.read(f"sgd_tutorial-{sgd_tutorial.__version__}.dist-info/METADATA")
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "sgd_tutorial").glob("*.py")}
+    assert modules | {"sgd_tutorial/py.typed"} <= names
+    assert f"Version: {sgd_tutorial.__version__}" in metadata.decode()
+    assert "Requires-Dist: torch" in metadata.decode()
+    page = Page(HTML / "installation.html")
+    assert wheel.name in [a.get("href") for a in page.all("a")]
+
+
+@pytest.mark.parametrize("script", TUTORIALS, ids=lambda p: p.stem)
+def test_downloaded_script_is_the_tutorial(script: Path) -> None:
+    """The .py download is the tutorial itself (test_gallery.py runs it from an empty folder)."""
+    assert download(script, ".py").read_bytes() == script.read_bytes()
+
+
+@pytest.mark.parametrize("script", TUTORIALS, ids=lambda p: p.stem)
+def test_notebook_renders_the_raw_html(script: Path) -> None:
+    """No reStructuredText ``.. raw:: html`` leaks into the notebook's markdown as text."""
+    notebook = json.loads(download(script, ".ipynb").read_text(encoding="utf-8"))
+    markdown = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown"]
+    leaked = [m[:80] for m in markdown if ".. raw::" in m]
+    assert not leaked, f"{script.name}: raw HTML directives shown as text in {leaked}"
+    solutions = re.findall(
+        r"<summary>(Solution to exercise \d+)</summary>", script.read_text(encoding="utf-8")
+    )
+    for summary in solutions:
+        assert any(f"**{summary}**" in m for m in markdown), f"{script.name}: {summary} lost"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", TUTORIALS, ids=lambda p: p.stem)
+def test_downloaded_notebook_runs_from_an_empty_folder(script: Path, tmp_path: Path) -> None:
+    """Every code cell of the downloaded notebook, in order, run in a folder of its own.
+
+    The cells are run as one script (the way a notebook's kernel runs them, one namespace) with
+    the installed package; a notebook with IPython magics would fail here, and should.
+    """
+    notebook = json.loads(download(script, ".ipynb").read_text(encoding="utf-8"))
+    code = "\n\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    work, videos = tmp_path / "work", Path(tempfile.mkdtemp(prefix="notebook-videos-"))
+    work.mkdir()
+    env = {**os.environ, "MPLBACKEND": "Agg", "TMPDIR": str(videos), "PYTHONIOENCODING": "utf-8"}
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=300,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(videos, ignore_errors=True)
+    assert result.returncode == 0, f"{script.name} as a notebook:\n{result.stderr[-3000:]}"
+    assert not list(work.iterdir()), f"{script.name} as a notebook left files in its folder"

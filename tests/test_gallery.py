@@ -7,6 +7,12 @@ must exit 0, and its output must contain the key figures listed for it in ``EXPE
 Writing a tutorial? Add an entry to ``EXPECTED``: a few ``Check`` s on the lines your prose
 refers to. A check is a regular expression; give it ``low``/``high`` to also bound the number
 its first group captures (keep the bounds loose enough for every device and seed-stable).
+
+Every tutorial ends with a section titled ``Exercises``: 3 to 5 predict-then-run tasks, each
+followed by its solution folded away in ``<details>`` (the pattern is in
+``test_tutorial_ends_with_exercises``). The solutions are code cells of the script, so running
+the tutorial runs them. A tutorial that animates writes its videos to files and prints their
+absolute paths; the run checks that each printed file exists and is not empty.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +37,10 @@ SCRIPTS = sorted(GALLERY.glob("plot_*.py"))
 # loaded machine (override with GALLERY_TIME_LIMIT) and prints each measured time.
 TIME_LIMIT = float(os.environ.get("GALLERY_TIME_LIMIT", "60"))
 NUMBER = r"([-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
+# Calls that make an animation: a tutorial with one must write it to a file when run as a script.
+ANIMATES = re.compile(r"\b(animate_fit|animate_descent|FuncAnimation)\(")
+# An absolute path to a video the script printed.
+VIDEO_PATH = re.compile(r"(/\S+\.(?:mp4|gif|html))\b")
 
 
 @dataclass(frozen=True)
@@ -59,36 +71,63 @@ EXPECTED: dict[str, list[Check]] = {
     "plot_01_the_problem.py": [
         Check(r"shape of x: \(100, 2\)"),
         Check(rf"mean of the noise: {NUMBER}", 0.35, 0.65),
-        Check(rf"best line for this sample: slope {NUMBER}", 2.7, 3.3),
-        Check(rf"best line for this sample: slope \S+, intercept {NUMBER}", 2.3, 2.7),
+        Check(rf"smallest and largest height above the line y = 3u \+ 2: {NUMBER}", 0.0, 0.1),
+        Check(rf"least-squares line for this sample: slope {NUMBER}", 2.7, 3.3),
+        Check(rf"least-squares line for this sample: slope \S+, intercept {NUMBER}", 2.3, 2.7),
         Check(r"same x: True \| same y: True"),
         Check(rf"MSE of the guess \(-1, 1\): {NUMBER}", 5.0, 10.0),
         Check(rf"MSE of \(3, 2 \+ mean of noise\): +{NUMBER}", 0.05, 0.12),
+        Check(rf"MSE of the least-squares line: +{NUMBER}", 0.05, 0.12),
         Check(r"mat1 and mat2 shapes cannot be multiplied \(1x2 and 100x2\)"),
         Check(r"shape of the difference: \(100, 100\)"),
+        Check(rf"trained with the bug: +slope {NUMBER}", -0.01, 0.01),
+        Check(rf"MSE of the bug's line: {NUMBER}", 1.0, None),
         Check(r"ValueError: y_hat and y must have the same shape"),
+        Check(r"MSE\(true\) - MSE\(shifted\): +(\S+)\n\(mean of the noise\)\^2: +\1\n"),
     ],
     "plot_02_gradient_descent.py": [
         Check(r"parameter: [^|]*requires_grad=True\) \| requires_grad: True"),
         Check(rf"largest difference: {NUMBER}", 0.0, 1e-5),
+        Check(r"df/dw = 8 "),
+        Check(r"w\.grad = 18 \(8 \+ 10\)"),
         Check(rf"step +0 +loss {NUMBER}", 5.0, 10.0),
         Check(rf"step +90 +loss {NUMBER}", 0.05, 0.11),
         Check(r"Can't call numpy\(\) on Tensor that requires grad"),
         Check(rf"after 100 steps: {NUMBER} \(with zero_\(\)", 0.2, None),
+        Check(rf"max \|forgetful loop - SGD\(momentum=1\.0\)\| over 100 steps: {NUMBER}", 0, 1e-4),
+        Check(rf"beta = 1\.0 \(no zero_\(\)\): \S+ to {NUMBER}", 1.0, None),
+        Check(rf"beta = 0\.9: +\S+ to {NUMBER}", 0.05, 0.2),
         Check(r"a leaf Variable that requires grad is being used in an in-place operation"),
+        Check(r"is_leaf: False"),
+        Check(r"a\.grad after the second backward\(\): None"),
+        Check(r"TypeError: unsupported operand type\(s\) for \*: 'float' and 'NoneType'"),
         Check(rf"max \|by hand - gradient_descent\|: {NUMBER}", 0.0, 1e-5),
         Check(rf"max \|by hand - least_squares\|: +{NUMBER}", 0.0, 0.05),
         Check(rf"excess {NUMBER}", 0.0, 1e-3),
+        Check(r"w\.grad = 6\n"),
     ],
     "plot_03_animate.py": [
         Check(r"recorded parameters: \(101, 2\) \| recorded losses: \(100,\)"),
         Check(rf"(?m)^ +100 +{NUMBER} +\S+$", 2.8, 3.3),
         Check(rf"loss at the first step \S+, at the last {NUMBER}", 0.05, 0.11),
+        Check(rf"to_jshtml\(\): +\S+ s, +{NUMBER} KiB", 1000, 6000),
+        Check(rf"to_html5_video\(\): +\S+ s, +{NUMBER} KiB", 20, 400),
+        Check(rf"to_html\(\): +\S+ s, +{NUMBER} KiB", 10, 200),
+        Check(rf"against to_html5_video\(\): {NUMBER} times faster", 2.0, None),
         Check(rf"ratio: {NUMBER}", 2.0, 4.5),
-        Check(r"SGD: 100 updates; GD: 100 updates"),
-        Check(rf"SGD ends at .* with loss {NUMBER}", 0.05, 0.13),
+        Check(r"SGD: 100 updates of 5 samples; GD: 100 updates of 100 samples"),
+        Check(rf"SGD ends at .*, {NUMBER} from least squares", 0.0, 0.02),
+        Check(rf"GD  ends at .*, {NUMBER} from least squares", 0.0, 0.02),
+        Check(r"fit animation written to /\S+/fit\.mp4"),
+        Check(rf"max \|sgd\(batch_size=n\) - gradient_descent\|: {NUMBER}", 0.0, 1e-5),
     ],
     "plot_04_minibatch_sgd.py": [
+        Check(r"updates: by hand 200, sgd 200, DataLoader 200"),
+        Check(rf"largest difference, by hand vs sgd\(\): +{NUMBER}", 0.0, 1e-5),
+        Check(rf"largest difference, by hand vs DataLoader: +{NUMBER}", 0.0, 1e-5),
+        Check(r"backward\(\) #2: RuntimeError: Trying to backward through the graph a second"),
+        Check(r"gradient at the first update: tensor\(\[0\., 0\.\]"),
+        Check(r"after 200 updates: a = \[-1\.  1\.\] \(it started at \[-1\.  1\.\]\)"),
         Check(r"total iterations: 200 \(sgd recorded 200 updates\)"),
         Check(r"epoch 1: 20 batches, .* each exactly once: True"),
         Check(rf"share unseen, mean over \d+ epochs: {NUMBER}", 0.34, 0.39),
@@ -99,15 +138,23 @@ EXPECTED: dict[str, list[Check]] = {
             -1.4,
             -0.7,
         ),
+        Check(r"n = 100: 12 updates, batch sizes of the first epoch: \[30, 30, 30, 10\]"),
+        Check(rf"(?m)^ratio: {NUMBER}", 0.3, 0.7),
     ],
     "plot_05_iterators_generators.py": [
         Check(r"Squares\(\[1, 2, 3\]\): \[1, 4, 9\]"),
+        Check(r"3 batches per epoch\nnext: a batch of x \(40, 2\)"),
+        Check(r"next: a batch of x \(20, 2\) and y \(20,\)\nnext: StopIteration"),
         Check(r"RuntimeError: generator raised StopIteration"),
         Check(r"with_next\(\[\]\): \[\]"),
         Check(r"with_next\(generator\): \[\(0, 1\), \(1, 4\), \(4, 9\)\]"),
         Check(rf"SGD: share of negative differences, second half: {NUMBER}", 0.3, 0.7),
+        Check(rf"update +0: change / previous change = {NUMBER}", 0.6, 0.85),
+        Check(rf"update +60: change / previous change = {NUMBER}", 0.85, 0.88),
+        Check(rf"flat direction {NUMBER}", 0.85, 0.88),
         Check(rf"stopped after update {NUMBER}", 1, 3999),
         Check(r"snapshots match the stored trajectory: True"),
+        Check(r"3 batches, 2 pairs"),
     ],
     "plot_06_learning_rate.py": [
         Check(r"DivergenceError: the loss or parameters became NaN or infinite at step \d+"),
@@ -168,10 +215,78 @@ def test_tutorial_is_well_formed(script: Path) -> None:
     assert "# %%" in source, f"{script.name}: split prose and code into '# %%' cells"
 
 
+def _text_cells(source: str) -> list[str]:
+    """The prose of each ``# %%`` cell (its leading comment lines, without the ``# ``)."""
+    cells = []
+    for cell in re.split(r"(?m)^# %%.*$", source)[1:]:
+        lines = []
+        for line in cell.strip("\n").splitlines():
+            if not line.startswith("#"):
+                break
+            lines.append(line[2:] if line.startswith("# ") else line[1:])
+        cells.append("\n".join(lines))
+    return cells
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_tutorial_ends_with_exercises(script: Path) -> None:
+    """The last section is ``Exercises``: 3-5 tasks, each with its folded, executed solution.
+
+    The pattern (prose cells; the solution's code cells go between them)::
+
+        # Exercises
+        # ---------
+        #
+        # **Exercise 1.** Predict ..., then run it.
+        #
+        # .. raw:: html
+        #
+        #    <details class="sg-solution"><summary>Solution to exercise 1</summary>
+
+        <the solution's code cells>
+
+        # .. raw:: html
+        #
+        #    </details>
+    """
+    source = script.read_text(encoding="utf-8")
+    prose = "\n".join(_text_cells(source))
+    headings = [h for h, _ in re.findall(r"(?m)^(\S[^\n]*)\n(-{3,}|={3,})$", prose)]
+    assert headings[-1:] == ["Exercises"], (
+        f"{script.name}: its last section must be titled 'Exercises' (sections: {headings})"
+    )
+    exercises = prose[prose.rindex("Exercises\n---") :]
+    numbers = [int(n) for n in re.findall(r"(?m)^\*\*Exercise (\d+)\.\*\*", exercises)]
+    assert 3 <= len(numbers) <= 5, f"{script.name}: {len(numbers)} exercises, expected 3 to 5"
+    assert numbers == list(range(1, len(numbers) + 1)), f"{script.name}: numbered {numbers}"
+    tags = re.findall(r"<details\b[^>]*>\s*<summary>([^<]*)</summary>|(</details>)", exercises)
+    expected = []
+    for n in numbers:
+        expected += [(f"Solution to exercise {n}", ""), ("", "</details>")]
+    assert tags == expected, (
+        f'{script.name}: each exercise needs one \'<details class="sg-solution"><summary>'
+        f"Solution to exercise N</summary>' ... '</details>' pair, in order; found {tags}"
+    )
+    for n in numbers:
+        task = re.search(rf"(?s)\*\*Exercise {n}\.\*\*(.*?)<details", exercises)
+        assert task, f"{script.name}: exercise {n} has no task"
+        assert task.group(1).strip(), f"{script.name}: exercise {n} has no task"
+        start = source.index(f"Solution to exercise {n}<")
+        solution = source[start : source.index("</details>", start)]
+        code = [line for line in solution.splitlines() if line and not line.startswith("#")]
+        assert code, f"{script.name}: the solution to exercise {n} runs no code"
+        assert not re.search(r"(?m)^# (-{3,}|={3,})$", solution), (
+            f"{script.name}: no section heading inside the solution to exercise {n}"
+        )
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
 def test_tutorial_runs_and_prints_its_figures(script: Path, tmp_path: Path) -> None:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8"}
+    # The script may write its videos to the system's temporary folder: give it one of its own.
+    videos_dir = Path(tempfile.mkdtemp(prefix=f"{script.stem}-videos-"))
+    env.update(TMPDIR=str(videos_dir), TEMP=str(videos_dir), TMP=str(videos_dir))
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, str(script)],
@@ -193,3 +308,12 @@ def test_tutorial_runs_and_prints_its_figures(script: Path, tmp_path: Path) -> N
         check.verify(result.stdout, script.name)
     assert elapsed < TIME_LIMIT, f"{script.name} took {elapsed:.1f} s (limit {TIME_LIMIT} s)"
     assert not list(tmp_path.iterdir()), f"{script.name} left files in its working folder"
+    try:
+        videos = [Path(p) for p in VIDEO_PATH.findall(result.stdout)]
+        if ANIMATES.search(script.read_text(encoding="utf-8")):
+            assert videos, f"{script.name} animates: it must save its videos and print the paths"
+        for video in videos:
+            assert video.is_file(), f"{script.name} printed {video}, which does not exist"
+            assert video.stat().st_size > 0, f"{script.name}: {video} is empty"
+    finally:
+        shutil.rmtree(videos_dir, ignore_errors=True)
