@@ -138,9 +138,18 @@ EXPECTED: dict[str, list[Check]] = {
     ],
     "plot_09_data_parallel.py": [
         Check(rf"largest difference from the whole: +{NUMBER}", 0.0, 1e-5),
-        Check(r"rank 0 coef: (\[[^]]+\])\n +rank 1 coef: \1\n"),
-        Check(rf"max \|difference\| of the parameters over all updates: {NUMBER}", 0.0, 1e-5),
-        Check(rf"max \|difference\| of the batch losses over all updates: {NUMBER}", 0.0, 1e-5),
+        Check(r"step 0, each rank's gradient on its 32 rows: \[\[\S+, \S+\], \[\S+, \S+\]\]"),
+        Check(r"2 ranks, global batch 64, 780 updates"),
+        Check(r"final coef on each rank: \[(\[[^]]+\]), \1\]"),
+        Check(rf"max \|sgd_distributed - by hand\| over all updates: {NUMBER}", 0.0, 1e-5),
+        Check(rf"max \|sgd_distributed - DDP\| over all updates: {NUMBER}", 0.0, 1e-5),
+        Check(
+            rf"max \|sgd_distributed - single-process sgd\| over all updates: {NUMBER}", 0, 1e-5
+        ),
+        Check(rf"largest difference, plain: +{NUMBER}", 0.01, None),
+        Check(rf"largest difference, weighted: +{NUMBER}", 0.0, 1e-5),
+        Check(rf"W = 8: largest difference from iter_sgd over \d+ updates {NUMBER}", 0.0, 1e-5),
+        Check(r"W = 4: global batch 128, +390 updates"),
     ],
 }
 
