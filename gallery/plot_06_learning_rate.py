@@ -164,7 +164,7 @@ fig.tight_layout()
 #
 # Write the parameters as the minimum plus an error, :math:`p_t = p^\ast + e_t`. A
 # gradient step is :math:`p_{t+1} = p_t - \eta H (p_t - p^\ast)`, so the error evolves as
-# :math:`e_{t+1} = (I - \eta H)\, e_t`. Along an eigenvector of :math:`H` with eigenvalue
+# :math:`e_{t+1} = (I - \eta H)\, e_t`. Along an :term:`eigenvector` of :math:`H` with eigenvalue
 # :math:`\lambda` that is multiplication by :math:`1 - \eta\lambda` at every step, so the
 # component shrinks exactly when
 #
@@ -335,9 +335,9 @@ except DivergenceError as err:
 
 # %%
 # Staying under the new bound avoids the explosion, but it does not make the fit good. The
-# intercept's direction still has curvature of about 2, and with a learning rate this small
-# it shrinks by only :math:`1 - \eta\lambda_{\min}` per step: a large condition number means
-# one direction is fast and the other crawls.
+# intercept's direction still has the small curvature printed above, and with a learning
+# rate this small it shrinks by only :math:`1 - \eta\lambda_{\min}` per step: a large
+# :term:`condition number` means one direction is fast and the other crawls.
 #
 # The fix is to give the feature a sensible scale before fitting: divide :math:`u` by 30 (in
 # general, subtract its mean and divide by its standard deviation). The fitted slope is then

@@ -178,7 +178,7 @@ ExplorerLinks({f"momentum {m}": {**minibatch, "momentum": m} for m in (0.0, 0.9)
 # changes the predictions very little, so the loss landscape becomes a long,
 # narrow, tilted valley. The eigenvalues of the :term:`Hessian`
 # :math:`H = \tfrac{2}{n} X^\top X` measure the curvature along the valley's
-# axes, and their ratio, the condition number
+# axes, and their ratio, the :term:`condition number`
 # :math:`\kappa = \lambda_{\max} / \lambda_{\min}`, says how stretched it is.
 # (The data is float64 here so that the loss curves below can fall far
 # before they reach rounding error.)

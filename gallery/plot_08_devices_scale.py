@@ -285,7 +285,7 @@ fig.tight_layout()
 # The lesson's loop prints or stores ``loss.item()`` at every step. ``.item()``
 # turns a tensor into a Python number, and that number has to be on the CPU.
 # On a GPU, that means the CPU stops, waits for the GPU to finish everything
-# queued so far, and copies the value back: a *host-device synchronisation*.
+# queued so far, and copies the value back: a :term:`host-device synchronisation`.
 # While it waits, no new work is queued, so after the copy the GPU sits idle
 # until Python has prepared the next step. Doing this at every step takes
 # away the overlap that makes a GPU fast. Keeping the loss as a tensor
