@@ -96,8 +96,8 @@ ax.set_title(f"Gradient descent at {len(rates)} learning rates, n = {data.n}")
 fig.tight_layout()
 
 # %%
-# The same four runs in the :doc:`Explorer </explorer>`, where you can drag the learning rate
-# and watch the path on the loss landscape (full batch: ``batch`` is :math:`n`):
+# The same four runs in the `Explorer <../explorer.html>`__, where you can drag the learning
+# rate and watch the path on the loss landscape (full batch: ``batch`` is :math:`n`):
 
 full_batch = {"momentum": 0, "batch": data.n, "steps": 100, "seed": 0}
 ExplorerLinks({f"lr {lr} ({name})": {"lr": lr, **full_batch} for name, lr in rates.items()})

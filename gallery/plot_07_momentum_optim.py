@@ -144,12 +144,13 @@ for momentum in (0.0, 0.9):
 # engine accumulates in float64 and rounds once, while ``torch.optim`` does
 # every operation in float32. So everything these tutorials show about our
 # ``sgd`` holds for ``torch.optim.SGD`` too. The same minibatch runs, with and
-# without momentum, in the :doc:`Explorer </explorer>` (its data is this
+# without momentum, in the `Explorer <../explorer.html>`__ (its data is this
 # page's first data set, and the same seed gives the same batches):
 
 minibatch = {"lr": lr, "batch": batch_size, "steps": len(steps), "seed": 0}
 ExplorerLinks({f"momentum {m}": {**minibatch, "momentum": m} for m in (0.0, 0.9)})
-#
+
+# %%
 # Heavy-ball momentum
 # -------------------
 # Unrolling the update shows what the velocity is: a running sum of past
