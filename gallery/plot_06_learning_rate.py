@@ -94,6 +94,7 @@ plot_losses(
 )
 ax.set_title(f"Gradient descent at {len(rates)} learning rates, n = {data.n}")
 fig.tight_layout()
+plt.show()
 
 # %%
 # The same four runs in the `Explorer <../explorer.html>`__, where you can drag the learning
@@ -144,6 +145,7 @@ right.set_xlabel("update")
 right.set_ylabel("intercept (symmetric log scale)")
 right.set_title("The intercept flips sign and grows")
 fig.tight_layout()
+plt.show()
 
 # %%
 # The last finite parameters printed above show which one ran away: the intercept is the
@@ -293,6 +295,7 @@ plot_losses(
 right.set_xlim(-5, 1.25 * runs[1.1].steps)
 right.set_title("Just below and just above the bound")
 fig.tight_layout()
+plt.show()
 
 ExplorerLinks(
     {f"lr = {m} x bound": {"lr": m * bound, **full_batch, "steps": 300} for m in (0.9, 1.1)}
@@ -377,6 +380,7 @@ plot_losses(
 )
 ax.set_title("Same data, same model: the scale of the input decides")
 fig.tight_layout()
+plt.show()
 
 # %%
 # On the raw inputs the loss drops quickly at first (the slope, the stiff direction, is

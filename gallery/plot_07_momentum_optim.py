@@ -269,6 +269,7 @@ ax.set_ylabel("loss - minimum loss")
 ax.set_title(f"Full-batch descent in a valley with condition number {kappa:.0f}")
 ax.legend()
 fig.tight_layout()
+plt.show()
 
 # %%
 # Heavy ball needs a few steps to build up speed, and its velocity makes it
@@ -286,6 +287,7 @@ fig, ax = plt.subplots(figsize=(6.4, 5))
 plot_landscape(valley.x, valley.y, [plain, heavy], labels=labels, ax=ax)
 ax.set_title(f"Paths on the loss surface, from {start}")
 fig.tight_layout()
+plt.show()
 
 # %%
 # How large can the learning rate be with momentum?
@@ -335,6 +337,7 @@ plot_losses(
 )
 ax.set_title("Just below and just above the stable learning rate")
 fig.tight_layout()
+plt.show()
 
 # %%
 # The Explorer uses the lesson's data, whose bound with momentum 0.9 is printed

@@ -260,6 +260,7 @@ ax.set_ylabel("time per epoch (ms)")
 ax.set_title(f"One epoch, batch size {batch_size}, on {device}")
 ax.legend()
 fig.tight_layout()
+plt.show()
 
 # %%
 # Read the ``us/update`` column from the top. The smallest epochs are a
