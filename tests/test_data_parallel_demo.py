@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import sgd_tutorial
+from sgd_tutorial import data_parallel_demo
 
 
 def _free_port() -> int:
@@ -52,3 +53,20 @@ def test_demo_runs_on_two_processes(tmp_path: Path) -> None:
     assert all(float(gap) < 1e-5 for _, gap in gaps), out
     assert saved.is_file()
     assert "RuntimeWarning" not in done.stderr, done.stderr
+
+
+def test_demo_in_process_on_one_rank(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """One rank is a world too: everything agrees, and the fit is saved where asked."""
+    env = {"RANK": "0", "WORLD_SIZE": "1", "MASTER_ADDR": "127.0.0.1"}
+    for key, value in {**env, "MASTER_PORT": str(_free_port())}.items():
+        monkeypatch.setenv(key, value)
+    saved = tmp_path / "fit.pt"
+    data_parallel_demo.main(["--samples=64", "--batch-size=8", "--epochs=1", f"--save={saved}"])
+    out = capsys.readouterr().out
+    assert "1 ranks, global batch 8, 8 updates" in out, out
+    gaps = re.findall(r"over all updates: (\S+)", out)
+    assert len(gaps) == 3, out
+    assert all(float(gap) < 1e-5 for gap in gaps), out
+    assert saved.is_file()
