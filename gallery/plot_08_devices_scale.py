@@ -275,8 +275,8 @@ plt.show()
 # over the data, and once the data is larger than the processor's caches each
 # row is a trip to main memory.
 #
-# The ratio column is how many times longer the lesson's loop takes for the
-# same epoch. Its cost per update is a chain of small operations, each
+# The ratio column divides the lesson's time by ours, for the same epoch:
+# above 1, the lesson's loop was the slower on this run. Its cost per update is a chain of small operations, each
 # dispatched from Python: indexing, a product, the loss, a backward pass
 # through the graph autograd recorded, and the update. Our engine runs the
 # same update without building a graph.
@@ -327,12 +327,14 @@ for dev in devices:
     )
 
 # %%
-# On the CPU one ``.item()`` costs a small fraction of an update, so the
-# difference between the two loops is lost in the run-to-run noise (on a busy
-# machine it can even come out negative). On a GPU the difference is much
-# larger, because there each ``.item()`` in the loop is a full round trip: wait
-# for the queue to drain, copy, and only then queue the next step. When this
-# page is built on a machine with a GPU, its row in the table shows it.
+# Compare the ``difference`` column with the last one. On the CPU there is no
+# queue to wait for, so the ``.item()`` calls cost about what the last column
+# says each; a difference much larger than that comes from the machine's
+# run-to-run noise, not from ``.item()`` (on a busy machine it can even come
+# out negative). On a GPU each ``.item()`` in the loop is a full round trip:
+# wait for the queue to drain, copy, and only then queue the next step. When
+# this page is built on a machine with a GPU, its row in the table shows what
+# that costs there.
 # ``torch.cuda.set_sync_debug_mode("warn")`` reports every such hidden
 # synchronisation, which is how you find the ones you did not mean to write.
 #
