@@ -79,8 +79,8 @@ print(f"largest difference from the whole:  {float((average - whole).abs().max()
 # %%
 # The workers must agree on more than the gradient: they must all see the same batches. Each
 # one draws the same random permutation of the samples every :term:`epoch` from the same seed,
-# and takes its contiguous slice of every global batch. Nothing but gradients travels between
-# them.
+# and takes its contiguous slice of every global batch. Only the gradients then need to
+# travel between them.
 #
 # One data-parallel step
 # ----------------------
