@@ -58,8 +58,8 @@ print(f"device: {device}; n = {data.n} samples; least-squares minimum of the MSE
 class ExplorerLinks:
     """Links to the site's Explorer page at given settings.
 
-    On the web page they show as links (``_repr_html_``); run as a script, the tutorial prints
-    the addresses.
+    On the web page and in a notebook they show as links (``_repr_html_``); run as a script,
+    the tutorial prints the addresses instead.
     """
 
     def __init__(self, runs: dict[str, dict[str, float]]) -> None:
@@ -68,8 +68,9 @@ class ExplorerLinks:
             + "&".join(f"{key}={value:.6g}" for key, value in settings.items())
             for label, settings in runs.items()
         }
-        for label, url in self.runs.items():
-            print(f"explorer, {label}: {url}")
+        if "__file__" in globals():  # run as a script: no page to show the links on
+            for label, url in self.runs.items():
+                print(f"explorer, {label}: {url}")
 
     def _repr_html_(self) -> str:
         items = "".join(
