@@ -2,6 +2,8 @@ r"""
 The learning rate
 =================
 
+To run this page yourself, install the package first: see :doc:`/installation`.
+
 The :term:`learning rate` is the one number every gradient method asks for, and the one that
 most often decides whether a run works at all. Too small and training crawls; too large and
 the loss does not merely stall, it explodes. For linear regression with the mean squared
@@ -11,18 +13,20 @@ This tutorial covers:
 
 * too small, about right and too large, side by side;
 * :term:`divergence`, caught as :class:`~sgd_tutorial.DivergenceError`, with the part of the
-  run that happened before it;
+  run that happened before it, and which parameter runs away (here the intercept);
 * the bound :math:`\eta < 2/\lambda_{\max}`, computed from the data, and how exactly it
-  predicts where divergence starts;
+  predicts where divergence starts; the best constant rate, and what it is best at;
 * why the scale of the inputs matters: the same model on data in :math:`(-30, 30)`;
 * an aside on summing the loss instead of averaging it.
 """
 
 # %%
-# Three learning rates
-# --------------------
-# The lesson's data again: 100 samples, a slope and an intercept, started from
+# Four learning rates
+# -------------------
+# The lesson's data again (its size is printed below), a slope and an intercept, started from
 # :math:`(-1, 1)`. Full-batch gradient descent for 100 updates at four learning rates.
+
+import html
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -42,15 +46,39 @@ from sgd_tutorial import (
     with_next,
 )
 
-# sphinx_gallery_thumbnail_number = 1
-
 device = resolve_device("auto")
 torch.manual_seed(0)
 data = make_linear_data(100, seed=0, device=device)
 x, y = data.x, data.y
 best = least_squares(x, y)
 floor = float(mse(x @ best, y))
-print(f"device: {device}; least-squares minimum of the MSE: {floor:.5f}")
+print(f"device: {device}; n = {data.n} samples; least-squares minimum of the MSE: {floor:.5f}")
+
+
+class ExplorerLinks:
+    """Links to the site's Explorer page at given settings.
+
+    On the web page and in a notebook they show as links (``_repr_html_``); run as a script,
+    the tutorial prints the addresses instead.
+    """
+
+    def __init__(self, runs: dict[str, dict[str, float]]) -> None:
+        self.runs = {
+            label: "../explorer.html?"
+            + "&".join(f"{key}={value:.6g}" for key, value in settings.items())
+            for label, settings in runs.items()
+        }
+        if "__file__" in globals():  # run as a script: no page to show the links on
+            for label, url in self.runs.items():
+                print(f"explorer, {label}: {url}")
+
+    def _repr_html_(self) -> str:
+        items = "".join(
+            f'<li><a href="{html.escape(url)}">{html.escape(label)}</a></li>'
+            for label, url in self.runs.items()
+        )
+        return f"<p>See these runs in the Explorer:</p><ul>{items}</ul>"
+
 
 rates = {"too small": 0.01, "the lesson's": 0.1, "about right": 0.7, "too large": 1.05}
 fits = {}
@@ -65,8 +93,16 @@ plot_losses(
     minimum=floor,
     ax=ax,
 )
-ax.set_title("Gradient descent at four learning rates")
+ax.set_title(f"Gradient descent at {len(rates)} learning rates, n = {data.n}")
 fig.tight_layout()
+plt.show()
+
+# %%
+# The same four runs in the `Explorer <../explorer.html>`__, where you can drag the learning
+# rate and watch the path on the loss landscape (full batch: ``batch`` is :math:`n`):
+
+full_batch = {"momentum": 0, "batch": data.n, "steps": 100, "seed": 0}
+ExplorerLinks({f"lr {lr} ({name})": {"lr": lr, **full_batch} for name, lr in rates.items()})
 
 # %%
 # * At the smallest rate every step is safe but tiny: after 100 updates the loss is still far
@@ -80,8 +116,10 @@ fig.tight_layout()
 # ------------------
 # Push the rate further and the numbers grow until float32 can no longer hold them: the loss
 # becomes ``inf``, then ``nan``. :func:`~sgd_tutorial.gradient_descent` checks for that and
-# raises :class:`~sgd_tutorial.DivergenceError`, which carries the run up to its last finite
-# step in ``err.fit``, so we can look at what went wrong.
+# raises :class:`~sgd_tutorial.DivergenceError`, whose message (printed below) names the
+# update and the stable bound we derive further down. It carries the run up to its last finite
+# step in ``err.fit``, so we can look at what went wrong: which of the two parameters ran
+# away?
 
 try:
     gradient_descent(x, y, lr=1.5, steps=500, device=device)
@@ -91,24 +129,32 @@ except DivergenceError as err:
     print(f"finite updates kept in err.fit: {err.fit.steps} (err.step = {err.step})")
     print("last finite losses:", ", ".join(f"{v:.3g}" for v in err.fit.losses[-3:].tolist()))
 
+last = diverged.fit.params[-1]
+for j, name in enumerate(("slope", "intercept")):
+    print(f"{name:>9}: least squares {float(best[j]):.4f}, last finite value {float(last[j]):.4g}")
+
 fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 3.6))
 plot_losses(diverged.fit, labels=["lr 1.5"], ax=left)
 left.set_title("The loss until it overflows")
-slope = diverged.fit.params[:, 0].numpy()
-right.plot(slope, ".-", lw=0.8)
+intercept = diverged.fit.params[:, 1].numpy()
+right.plot(intercept, ".-", lw=0.8)
 right.set_yscale("symlog", linthresh=1.0)
-decades = int(np.log10(np.abs(slope).max()))
+decades = int(np.log10(np.abs(intercept).max()))
 ticks = [10.0**k for k in range(decades % 6, decades + 1, 6)]  # one tick every 6 decades
 right.set_yticks([-t for t in reversed(ticks)] + [0.0] + ticks)
 right.set_xlabel("update")
-right.set_ylabel("slope (symmetric log scale)")
-right.set_title("The slope flips sign and grows")
+right.set_ylabel("intercept (symmetric log scale)")
+right.set_title("The intercept flips sign and grows")
 fig.tight_layout()
+plt.show()
 
 # %%
-# The slope does not wander off in one direction: it jumps across the minimum every step,
-# landing further away each time. That is the signature of a learning rate that is too large
-# for a quadratic bowl.
+# The last finite parameters printed above show which one ran away: the intercept is the
+# larger by far; the slope grows too, but much less (we will see by how much). The intercept
+# does not wander off in one
+# direction: it jumps across the minimum every step, landing further away each time. That is
+# the signature of a learning rate that is too large for a quadratic bowl. Why the intercept
+# and not the slope is the next section's question.
 #
 # Where "too large" begins
 # ------------------------
@@ -121,7 +167,7 @@ fig.tight_layout()
 #
 # Write the parameters as the minimum plus an error, :math:`p_t = p^\ast + e_t`. A
 # gradient step is :math:`p_{t+1} = p_t - \eta H (p_t - p^\ast)`, so the error evolves as
-# :math:`e_{t+1} = (I - \eta H)\, e_t`. Along an eigenvector of :math:`H` with eigenvalue
+# :math:`e_{t+1} = (I - \eta H)\, e_t`. Along an :term:`eigenvector` of :math:`H` with eigenvalue
 # :math:`\lambda` that is multiplication by :math:`1 - \eta\lambda` at every step, so the
 # component shrinks exactly when
 #
@@ -130,10 +176,10 @@ fig.tight_layout()
 #     |1 - \eta \lambda| < 1 \iff 0 < \eta < \frac{2}{\lambda}.
 #
 # All directions must shrink, so the largest eigenvalue sets the limit:
-# :math:`\eta < 2/\lambda_{\max}`. The rate that shrinks the slowest direction fastest,
-# :math:`2 / (\lambda_{\max} + \lambda_{\min})`, is the best constant choice.
-# :func:`~sgd_tutorial.hessian_eigenvalues` and :func:`~sgd_tutorial.max_stable_lr` compute
-# these from the data:
+# :math:`\eta < 2/\lambda_{\max}`, and past it the component along the *top eigenvector*
+# grows first. :func:`~sgd_tutorial.hessian_eigenvalues` and
+# :func:`~sgd_tutorial.max_stable_lr` compute the eigenvalues and the bound from the data;
+# ``torch.linalg.eigh`` also gives the eigenvectors:
 
 eigenvalues = hessian_eigenvalues(x)
 lam_min, lam_max = eigenvalues.tolist()
@@ -141,15 +187,62 @@ bound = max_stable_lr(x)
 print(f"Hessian eigenvalues: lambda_min {lam_min:.4f}, lambda_max {lam_max:.4f}")
 print(f"condition number lambda_max / lambda_min: {lam_max / lam_min:.3f}")
 print(f"stable learning rates: lr < 2 / lambda_max = {bound:.4f}")
-print(f"fastest constant rate 2 / (lambda_max + lambda_min): {2 / (lam_max + lam_min):.4f}")
+hessian = 2 / data.n * (x.cpu().double().T @ x.cpu().double())
+_, vectors = torch.linalg.eigh(hessian)  # same eigenvalues as above, with their vectors
+top = vectors[:, -1] * torch.sign(vectors[1, -1])  # an eigenvector's sign is arbitrary
+print(f"top eigenvector (slope, intercept): ({top[0]:.3f}, {top[1]:.3f})")
+u = x[:, 0].cpu().double()
+print(f"mean of u^2: {float((u**2).mean()):.4f}, mean of 1^2: 1, mean of u: {float(u.mean()):.4f}")
+print(f"top eigenvector, slope / intercept: {float(top[0] / top[1]):.4f}")
+print(f"lr 1.5, last finite parameters, slope / intercept: {float(last[0] / last[1]):.4f}")
+
+# %%
+# The top eigenvector points almost exactly along the intercept's axis. The Hessian's
+# diagonal is twice the mean square of each column of :math:`X`: the ones column has mean
+# square 1, the inputs :math:`u`, uniform on :math:`(-1, 1)`, about 1/3 (printed above), and
+# the off-diagonal entries, twice the mean of :math:`u`, are small. So the intercept's
+# direction is the steep one, and it is the first to overflow. The diverged run's last
+# parameters point along that eigenvector: their slope-to-intercept ratio (printed last) is
+# the eigenvector's, so the slope grew only by its small share of the top direction.
+#
+# The best constant rate
+# ----------------------
+# Every direction's error is multiplied by :math:`|1 - \eta\lambda|` at each step, so after
+# many steps the error is dominated by the *worst* factor,
+# :math:`\max_\lambda |1 - \eta\lambda|`, which is reached at :math:`\lambda_{\min}` or
+# :math:`\lambda_{\max}`. Raising :math:`\eta` lowers :math:`|1 - \eta\lambda_{\min}|` but,
+# once :math:`\eta\lambda_{\max} > 1`, raises :math:`|1 - \eta\lambda_{\max}|`. The worst
+# of the two is smallest where they are equal, :math:`1 - \eta\lambda_{\min} =
+# \eta\lambda_{\max} - 1`, that is at :math:`\eta^\ast = 2 / (\lambda_{\max} +
+# \lambda_{\min})`, where both equal
+# :math:`(\lambda_{\max} - \lambda_{\min}) / (\lambda_{\max} + \lambda_{\min})`. This
+# rate does not make any one direction as fast as it can be (that would be
+# :math:`\eta = 1/\lambda` for that direction, which zeroes it in one step); it makes the
+# slowest direction as fast as it can be without letting the other grow. The factors at
+# :math:`\eta^\ast` and 10 % either side:
+
+best_rate = 2 / (lam_max + lam_min)
+print(f"best constant rate 2 / (lambda_max + lambda_min): {best_rate:.4f}")
+print(
+    f"(lambda_max - lambda_min) / (lambda_max + lambda_min): "
+    f"{(lam_max - lam_min) / (lam_max + lam_min):.4f}"
+)
+print(f"{'lr':>8} {'|1 - lr*lambda_min|':>20} {'|1 - lr*lambda_max|':>20} {'worst':>7}")
+for multiple in (0.9, 1.0, 1.1):
+    lr = multiple * best_rate
+    low, high = abs(1 - lr * lam_min), abs(1 - lr * lam_max)
+    print(f"{lr:8.4f} {low:20.4f} {high:20.4f} {max(low, high):7.4f}")
+print("the four rates of the first plot:")
 for name, lr in rates.items():
     factor = max(abs(1 - lr * lam) for lam in (lam_min, lam_max))
     print(f"lr {lr:<5} ({name:>12}): worst factor per step max|1 - lr*lambda| = {factor:.4f}")
 
 # %%
-# The worst factor tells the whole story of the first plot: close to one for the small
-# rate (slow), well below one for "about right" (fast), and just above one for the rate that
-# diverged.
+# At :math:`\eta^\ast` the two factors are equal; 10 % lower the :math:`\lambda_{\min}`
+# factor gets worse, 10 % higher the :math:`\lambda_{\max}` factor does, so the worst factor
+# is higher on both sides. The worst factor also tells the story of the first plot: close to
+# one for the small rate (slow), well below one for "about right", and above one for the rate
+# that diverged.
 #
 # A test of the prediction: 10 % either side of the bound
 # ---------------------------------------------------------
@@ -161,8 +254,6 @@ for name, lr in rates.items():
 # loss overflows when that passes the largest float32 number. Overflow takes hundreds of
 # steps at this growth, so we allow plenty.
 
-hessian = 2 / data.n * (x.cpu().double().T @ x.cpu().double())
-_, vectors = torch.linalg.eigh(hessian)  # same eigenvalues as above, with their vectors
 start = torch.tensor([-1.0, 1.0], dtype=torch.float64)
 c = float(vectors[:, -1] @ (start - best.cpu().double()))
 float32_max = torch.finfo(torch.float32).max
@@ -205,12 +296,19 @@ plot_losses(
 right.set_xlim(-5, 1.25 * runs[1.1].steps)
 right.set_title("Just below and just above the bound")
 fig.tight_layout()
+plt.show()
+
+ExplorerLinks(
+    {f"lr = {m} x bound": {"lr": m * bound, **full_batch, "steps": 300} for m in (0.9, 1.1)}
+)
 
 # %%
-# The measured factors match :math:`|1 - \eta\lambda_{\max}|`, and the overflow happens at
-# the predicted update give or take one (the estimate ignores the smaller direction and
-# rounding). The bound is not a rule of thumb: it is exact for full-batch gradient descent on
-# a quadratic loss.
+# The measured factors match :math:`|1 - \eta\lambda_{\max}|`, and the printed prediction
+# of the overflow can be compared with the update at which it happened (the estimate ignores
+# the smaller direction and rounding). The bound is not a rule of thumb: it is exact for
+# full-batch gradient descent on a quadratic loss. In the Explorer, drag the learning rate
+# across the bound marked on its slider and watch the path turn from a zigzag that closes in
+# to one that opens up along the intercept.
 #
 # The learner's data: inputs in (−30, 30)
 # ---------------------------------------
@@ -241,9 +339,9 @@ except DivergenceError as err:
 
 # %%
 # Staying under the new bound avoids the explosion, but it does not make the fit good. The
-# intercept's direction still has curvature of about 2, and with a learning rate this small
-# it shrinks by only :math:`1 - \eta\lambda_{\min}` per step: a large condition number means
-# one direction is fast and the other crawls.
+# intercept's direction still has the small curvature printed above, and with a learning
+# rate this small it shrinks by only :math:`1 - \eta\lambda_{\min}` per step: a large
+# :term:`condition number` means one direction is fast and the other crawls.
 #
 # The fix is to give the feature a sensible scale before fitting: divide :math:`u` by 30 (in
 # general, subtract its mean and divide by its standard deviation). The fitted slope is then
@@ -283,6 +381,7 @@ plot_losses(
 )
 ax.set_title("Same data, same model: the scale of the input decides")
 fig.tight_layout()
+plt.show()
 
 # %%
 # On the raw inputs the loss drops quickly at first (the slope, the stiff direction, is
@@ -333,8 +432,135 @@ print(f"growth per update from the third on: {min(ratios[2:]):.1f} to {max(ratio
 # * For the MSE of a linear model, gradient descent is stable exactly when
 #   :math:`\eta < 2/\lambda_{\max}(H)`, with :math:`H = \tfrac{2}{n}X^\top X`, and each direction
 #   of the error changes by a factor :math:`|1 - \eta\lambda|` per step.
+# * The direction that runs away first is the Hessian's top eigenvector: here the intercept,
+#   because the ones column has a larger mean square than the inputs.
+# * The best constant rate :math:`2/(\lambda_{\max} + \lambda_{\min})` minimises the worst
+#   factor :math:`\max_\lambda |1 - \eta\lambda|`.
 # * A :class:`~sgd_tutorial.DivergenceError` keeps the finite part of the run: plot it; a
-#   slope that flips sign and grows means the learning rate is too large.
+#   parameter that flips sign and grows means the learning rate is too large.
 # * Scale the inputs. The curvature grows with the square of the feature's range, and a large
 #   condition number forces a small rate that leaves the flat directions unfitted.
 # * Average the loss over the batch, so the learning rate does not depend on :math:`n`.
+#
+# Exercises
+# ---------
+#
+# **Exercise 1.** Predict, with the formula of the section "10 % either side of the bound",
+# the update at which lr = 1.2 × the bound overflows float32. Then run it.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 1</summary>
+
+# %%
+lr = 1.2 * bound
+growth = abs(1 - lr * lam_max)
+predicted = np.log(2 * (float32_max - floor) / (lam_max * c**2)) / (2 * np.log(growth))
+print(
+    f"lr = 1.2 x bound = {lr:.4f}: growth factor {growth:.3f}, predicted overflow at update "
+    f"{int(np.ceil(predicted))}"
+)
+try:
+    gradient_descent(x, y, lr=lr, steps=2000, device=device)
+except DivergenceError as err:
+    print(f"DivergenceError at update {err.step}")
+
+# %%
+# A larger growth factor per step means fewer steps to overflow: compare the two printed
+# updates with the 1.1 × run above.
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 2.** Draw the inputs from :math:`(-3, 3)` instead of :math:`(-1, 1)`. Predict
+# which parameter runs away just past the bound now (hint: compare the mean squares of the two
+# columns of :math:`X`). Then run gradient descent at 1.1 × the new bound.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 2</summary>
+
+# %%
+three = make_linear_data(data.n, low=-3, high=3, seed=0, device=device)
+print(f"mean of u^2 on (-3, 3): {float((three.x[:, 0] ** 2).mean()):.3f}, mean of 1^2: 1")
+try:
+    gradient_descent(three.x, three.y, lr=1.1 * max_stable_lr(three.x), steps=2000)
+except DivergenceError as err:
+    runaway = err.fit.params[-1]
+    print(
+        f"DivergenceError at update {err.step}; last finite slope {float(runaway[0]):.3g}, "
+        f"intercept {float(runaway[1]):.3g}"
+    )
+
+# %%
+# With :math:`u` spread over :math:`(-3, 3)` its mean square is larger than the ones
+# column's, so the top eigenvector turns towards the slope, and the slope is the parameter
+# printed with the larger last value.
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 3.** The worst factor per step predicts how fast the error shrinks. Predict how
+# many updates it takes for the distance to the least-squares answer to fall below 1/1000 of
+# its start at :math:`\eta^\ast = 2/(\lambda_{\max} + \lambda_{\min})` and at 0.9 × the bound
+# (solve :math:`\text{factor}^t = 10^{-3}`). Then measure it.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 3</summary>
+
+# %%
+for name, lr in (("best rate", best_rate), ("0.9 x bound", 0.9 * bound)):
+    factor = max(abs(1 - lr * lam) for lam in (lam_min, lam_max))
+    fit = gradient_descent(x, y, lr=lr, steps=100, device=device)
+    distance = (fit.params.double() - best.cpu().double()).norm(dim=1)
+    reached = int((distance < 1e-3 * distance[0]).nonzero()[0, 0])
+    print(
+        f"{name:>11} (lr {lr:.4f}): worst factor {factor:.4f}, predicted "
+        f"{np.log(1e-3) / np.log(factor):.1f} updates, measured {reached}"
+    )
+
+# %%
+# The prediction uses only the worst direction; the measured count can be lower when the
+# start's error along that direction is small. In both cases the best constant rate needs
+# fewer updates, as its smaller worst factor says.
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 4.** With the summed loss of the aside, the gradient is :math:`n` times larger.
+# Predict the largest stable learning rate for it, and what the loss does after 100 updates
+# at 0.9 × and 1.1 × that rate. Then run the loop of the aside at both.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 4</summary>
+
+# %%
+sum_bound = bound / data.n
+print(f"stable rates for the summed loss: lr < bound / n = {sum_bound:.3e}")
+for multiple in (0.9, 1.1):
+    q = torch.tensor([-1.0, 1.0], device=device, requires_grad=True)
+    for _ in range(100):
+        loss = sse(x @ q, y)
+        loss.backward()
+        with torch.no_grad():
+            q -= multiple * sum_bound * q.grad
+            q.grad.zero_()
+    print(
+        f"{multiple} x that rate: summed loss after 100 updates {float(loss.detach()):.4g} "
+        f"(minimum {floor * data.n:.4g})"
+    )
+
+# %%
+# Below the scaled bound the summed loss settles at :math:`n` times the minimum MSE; above it
+# the loss grows: the same bound, in other units.
+#
+# .. raw:: html
+#
+#    </details>
+
+# sphinx_gallery_thumbnail_number = 1

@@ -1,6 +1,8 @@
-"""
+r"""
 Momentum and ``torch.optim``
 ============================
+
+To run this page yourself, install the package first: see :doc:`/installation`.
 
 So far every update in these tutorials was written by hand or run by
 :func:`sgd_tutorial.sgd`. PyTorch ships the same algorithm as
@@ -21,6 +23,8 @@ things:
 # Seeds are fixed so every number below is the same on each run, and
 # ``resolve_device("auto")`` picks a GPU when there is one.
 
+import html
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -40,6 +44,32 @@ from sgd_tutorial.plotting import plot_landscape, plot_losses
 torch.manual_seed(0)
 device = resolve_device("auto")
 print(f"device: {device}")
+
+
+class ExplorerLinks:
+    """Links to the site's Explorer page at given settings.
+
+    On the web page and in a notebook they show as links (``_repr_html_``); run as a script,
+    the tutorial prints the addresses instead.
+    """
+
+    def __init__(self, runs: dict[str, dict[str, float]]) -> None:
+        self.runs = {
+            label: "../explorer.html?"
+            + "&".join(f"{key}={value:.6g}" for key, value in settings.items())
+            for label, settings in runs.items()
+        }
+        if "__file__" in globals():  # run as a script: no page to show the links on
+            for label, url in self.runs.items():
+                print(f"explorer, {label}: {url}")
+
+    def _repr_html_(self) -> str:
+        items = "".join(
+            f'<li><a href="{html.escape(url)}">{html.escape(label)}</a></li>'
+            for label, url in self.runs.items()
+        )
+        return f"<p>See these runs in the Explorer:</p><ul>{items}</ul>"
+
 
 # %%
 # Our ``sgd`` is ``torch.optim.SGD``
@@ -64,7 +94,7 @@ print(f"device: {device}")
 
 data = make_linear_data(100, seed=0, device=device)
 init = (-1.0, 1.0)
-lr = 0.1
+lr, epochs, batch_size = 0.1, 5, 5
 
 
 def torch_optim_path(steps, lr, momentum):
@@ -86,7 +116,16 @@ print(
 )
 for momentum in (0.0, 0.9):
     steps = list(
-        iter_sgd(data.x, data.y, init, lr=lr, epochs=5, batch_size=5, momentum=momentum, seed=0)
+        iter_sgd(
+            data.x,
+            data.y,
+            init,
+            lr=lr,
+            epochs=epochs,
+            batch_size=batch_size,
+            momentum=momentum,
+            seed=0,
+        )
     )
     ours = torch.stack([torch.tensor(init, device=device)] + [step.params for step in steps])
     theirs = torch_optim_path(steps, lr, momentum)
@@ -100,12 +139,19 @@ for momentum in (0.0, 0.9):
     )
 
 # %%
-# The two trajectories agree to within a couple of float32 spacings at every
-# step, with and without momentum: the only differences are rounding, because
-# our engine accumulates in float64 and rounds once, while ``torch.optim`` does
+# The last column gives the largest gap between the two trajectories, over
+# every step, in units of the spacing between neighbouring float32 numbers:
+# with and without momentum the two differ by rounding only, because our
+# engine accumulates in float64 and rounds once, while ``torch.optim`` does
 # every operation in float32. So everything these tutorials show about our
-# ``sgd`` holds for ``torch.optim.SGD`` too.
-#
+# ``sgd`` holds for ``torch.optim.SGD`` too. The same minibatch runs, with and
+# without momentum, in the `Explorer <../explorer.html>`__ (its data is this
+# page's first data set, and the same seed gives the same batches):
+
+minibatch = {"lr": lr, "batch": batch_size, "steps": len(steps), "seed": 0}
+ExplorerLinks({f"momentum {m}": {**minibatch, "momentum": m} for m in (0.0, 0.9)})
+
+# %%
 # Heavy-ball momentum
 # -------------------
 # Unrolling the update shows what the velocity is: a running sum of past
@@ -134,7 +180,7 @@ for momentum in (0.0, 0.9):
 # changes the predictions very little, so the loss landscape becomes a long,
 # narrow, tilted valley. The eigenvalues of the :term:`Hessian`
 # :math:`H = \tfrac{2}{n} X^\top X` measure the curvature along the valley's
-# axes, and their ratio, the condition number
+# axes, and their ratio, the :term:`condition number`
 # :math:`\kappa = \lambda_{\max} / \lambda_{\min}`, says how stretched it is.
 # (The data is float64 here so that the loss curves below can fall far
 # before they reach rounding error.)
@@ -195,11 +241,20 @@ tolerance = 1e-3
 checkpoints = (10, 25, 50)
 header = " ".join(f"{f'after {t}':>10}" for t in checkpoints)
 print(f"loss - minimum    {header}   steps to get within {tolerance:g}")
+reached_at = {}
 for name, fit in (("gradient descent", plain), ("heavy ball", heavy)):
     excess = fit.losses - best_loss
     reached = int((excess < tolerance).nonzero()[0, 0])
     cells = " ".join(f"{float(excess[t - 1]):10.2e}" for t in checkpoints)
     print(f"{name:17} {cells}   {reached}")
+    reached_at[name] = reached
+after = checkpoints[0]
+higher = "heavy ball" if heavy.losses[after - 1] > plain.losses[after - 1] else "gradient descent"
+print(f"higher loss after {after} steps: {higher}")
+print(
+    f"steps to the tolerance, heavy ball / gradient descent: "
+    f"{reached_at['heavy ball'] / reached_at['gradient descent']:.2f}"
+)
 
 labels = [
     f"gradient descent, lr {lr_gd:.3f}",
@@ -215,13 +270,15 @@ ax.set_ylabel("loss - minimum loss")
 ax.set_title(f"Full-batch descent in a valley with condition number {kappa:.0f}")
 ax.legend()
 fig.tight_layout()
+plt.show()
 
 # %%
-# Heavy ball starts worse: in the first steps it builds up speed and
-# overshoots, so after ten steps its loss is the higher of the two. Then it
-# pulls away, gets within the tolerance in a fraction of the steps plain
-# gradient descent needs, and drops off the bottom of the plot while gradient
-# descent is still on its slow straight line. The paths show why. Both zigzag
+# Heavy ball needs a few steps to build up speed, and its velocity makes it
+# overshoot; the first column and the line under the table say which loss is
+# higher after the first checkpoint. Then it pulls away: the last line gives the share of
+# gradient descent's steps it needs to get within the tolerance, and in the
+# plot its loss falls far below gradient descent's slow straight line. The
+# paths show why. Both zigzag
 # across the valley, since the learning rates are large enough to overshoot
 # the steep walls, but gradient descent takes small steps down the valley
 # floor, where the slope is gentle, while the velocity of the heavy ball keeps
@@ -231,6 +288,7 @@ fig, ax = plt.subplots(figsize=(6.4, 5))
 plot_landscape(valley.x, valley.y, [plain, heavy], labels=labels, ax=ax)
 ax.set_title(f"Paths on the loss surface, from {start}")
 fig.tight_layout()
+plt.show()
 
 # %%
 # How large can the learning rate be with momentum?
@@ -268,6 +326,8 @@ for beta in (0.0, 0.5, 0.9):
         runs[beta, factor] = fit
     print(f"{beta:8.1f} {bound:14.4f} {cells[0]:>20} {cells[1]:>15}")
 print(f"loss at the start {start}: {float(plain.losses[0]):.4g}")
+lesson_bound = max_stable_lr(data.x, 0.9)
+print(f"the lesson's data: max stable lr with momentum 0.9 = {lesson_bound:.4f}")
 
 fig, ax = plt.subplots(figsize=(6.4, 4))
 plot_losses(
@@ -278,10 +338,19 @@ plot_losses(
 )
 ax.set_title("Just below and just above the stable learning rate")
 fig.tight_layout()
+plt.show()
 
 # %%
-# Below the bound every run ends well under the starting loss, above it every
-# run ends far above it, for all three momentum values: the bound predicts
+# The Explorer uses the lesson's data, whose bound with momentum 0.9 is printed
+# above; here are full-batch runs just below and just above it:
+
+full = {"momentum": 0.9, "batch": data.n, "steps": n_steps, "seed": 0}
+ExplorerLinks({f"{f} x bound": {"lr": f * lesson_bound, **full} for f in (0.95, 1.05)})
+
+# %%
+# Compare each row's two losses with the loss at the start, printed under the
+# table: below the bound the runs end near the minimum, above it they end far
+# above where they started, for all three momentum values: the bound predicts
 # where divergence starts. Two cautions for practice. The bound is about the
 # largest curvature, so momentum helps most when the trouble is a *small*
 # curvature (a long flat valley floor), as here; it does not let you ignore
@@ -321,5 +390,109 @@ for _ in range(100):
 exact = least_squares(data.x, data.y)
 print(f"nn.Linear: slope {model.weight.item():.4f}, intercept {model.bias.item():.4f}")
 print(f"least squares: slope {float(exact[0]):.4f}, intercept {float(exact[1]):.4f}")
+
+# %%
+# Exercises
+# ---------
+#
+# **Exercise 1.** Predict the largest stable learning rate for momentum 0.5 on
+# the lesson's data, :math:`(2 + 2\beta)/\lambda_{\max}`, from its
+# :math:`\lambda_{\max}` (computed near the top as ``lesson_lam``). Then check
+# it: run full-batch gradient descent at 0.9 × and 1.1 × your value and
+# compare the last loss with the first.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 1</summary>
+
+# %%
+predicted = (2 + 2 * 0.5) / float(lesson_lam[1])
+print(
+    f"predicted bound for momentum 0.5: {predicted:.4f} "
+    f"(max_stable_lr: {max_stable_lr(data.x, 0.5):.4f})"
+)
+for factor in (0.9, 1.1):
+    try:
+        fit = gradient_descent(data.x, data.y, lr=factor * predicted, steps=500, momentum=0.5)
+        print(
+            f"{factor} x: first loss {float(fit.losses[0]):.4g}, "
+            f"last loss {float(fit.losses[-1]):.4g}"
+        )
+    except DivergenceError as error:
+        print(f"{factor} x: DivergenceError at step {error.step}")
+
+# %%
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 2.** With a constant gradient :math:`g`, the velocity
+# :math:`v \leftarrow \beta v + g` tends to :math:`g / (1 - \beta)`. Predict
+# how many times longer the 100th step of ``torch.optim.SGD`` with momentum 0.9
+# is than a step without momentum, on the loss :math:`L(w) = 2w` (gradient 2
+# everywhere). Then run it.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 2</summary>
+
+# %%
+for beta in (0.0, 0.9):
+    w = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
+    optimizer = torch.optim.SGD([w], lr=0.01, momentum=beta)
+    for _ in range(100):
+        before = float(w.detach())
+        optimizer.zero_grad()
+        (2 * w).backward()
+        optimizer.step()
+    step_size = before - float(w.detach())
+    print(
+        f"momentum {beta}: 100th step {step_size:.5f}, / (lr x gradient) = "
+        f"{step_size / (0.01 * 2):.4f}, 1 / (1 - momentum) = {1 / (1 - beta):.4f}"
+    )
+
+# %%
+# After 100 steps the velocity is :math:`(1 - \beta^{100})/(1 - \beta)` times
+# the gradient; compare the two printed ratios.
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 3.** Fit the valley data (inputs in :math:`[1, 3)`) with
+# ``nn.Linear`` and ``torch.optim.SGD`` as in the last cell, lr 0.1 and
+# momentum 0.5 for 100 steps. Predict, from the valley's bound and from how
+# slowly plain gradient descent crossed the valley above, whether it will be
+# stable and whether it will reach the least-squares answer. Then run it.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 3</summary>
+
+# %%
+print(f"valley bound for momentum 0.5: {max_stable_lr(valley.x, 0.5):.4f}")
+model = torch.nn.Linear(1, 1, device=device, dtype=torch.float64)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.5)
+for _ in range(100):
+    optimizer.zero_grad()
+    loss = mse(model(valley.x[:, :1]).squeeze(-1), valley.y)
+    loss.backward()
+    optimizer.step()
+print(
+    f"nn.Linear on the valley: slope {model.weight.item():.4f}, "
+    f"intercept {model.bias.item():.4f}, loss {loss.item():.5f}"
+)
+print(
+    f"least squares: slope {float(best[0]):.4f}, intercept {float(best[1]):.4f}, "
+    f"loss {best_loss:.5f}"
+)
+
+# %%
+# lr 0.1 is below the printed bound, so the run stays finite; whether 100 steps
+# are enough shows in the gap between the two printed lines.
+#
+# .. raw:: html
+#
+#    </details>
 
 # sphinx_gallery_thumbnail_number = 2

@@ -1,21 +1,24 @@
-"""
+r"""
 Beyond one machine: data-parallel SGD
 =====================================
 
+To run this page yourself, install the package first: see :doc:`/installation`.
+
 Every fit so far ran in one process. When the data, or the work per :term:`minibatch`, outgrows
-one machine, :term:`SGD` is run *data-parallel*: several workers each hold a copy of the
+one machine, :term:`SGD` is run :term:`data-parallel`: several workers each hold a copy of the
 :term:`parameters`, each takes its own slice of every batch, and before each :term:`update`
 they average their :term:`gradients <gradient>` so that all of them take the same step.
 PyTorch ships the machinery for this in :mod:`torch.distributed`: process groups, collective
-operations such as *all-reduce*, the gloo backend for CPUs and NCCL for GPUs, and the
-``torchrun`` launcher.
+operations such as the :term:`all-reduce`, the gloo backend for CPUs and NCCL for GPUs, and
+the ``torchrun`` launcher.
 
 This tutorial covers:
 
 * why averaging the workers' gradients gives exactly the gradient of the big batch;
-* :func:`~sgd_tutorial.sgd_distributed`, and the command that starts it on two processes;
-* a two-process run, executed while this page was built, and its agreement with the
-  single-process :func:`~sgd_tutorial.sgd` on the same :term:`batch size` and seed.
+* what one data-parallel step does, written out with ``all_reduce``;
+* a two-process run, executed while this page was built, that trains the same model three
+  ways (by hand, with PyTorch's ``DistributedDataParallel``, and with
+  :func:`~sgd_tutorial.sgd_distributed`) and prints how far apart they end up.
 """
 
 # %%
@@ -32,13 +35,13 @@ This tutorial covers:
 #     \quad \text{when } |B_1| = |B_2| = b / 2.
 #
 # Two workers that each compute the gradient on :math:`b / 2` rows and average the results
-# therefore take the step of one worker on the whole batch, up to float32 rounding. The :term:`learning rate`
-# and the batch size mean what they meant before; the *global* batch is what counts. Let us
-# check it with :term:`autograd` on one batch.
+# therefore take the step of one worker on the whole batch, up to rounding. The
+# :term:`learning rate` and the :term:`batch size` mean what they meant before; the *global*
+# batch is what counts. Let us check it with :term:`autograd` on one batch.
 
+import inspect
 import os
 import shlex
-import shutil
 import socket
 import subprocess
 import sys
@@ -48,7 +51,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
-from sgd_tutorial import make_linear_data, mse, resolve_device, sgd
+from sgd_tutorial import data_parallel_demo, iter_sgd, make_linear_data, mse, resolve_device, sgd
 
 # This check runs on your best device; the two-process run below uses gloo on the CPU.
 device = resolve_device("auto")
@@ -63,82 +66,68 @@ def gradient(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return grad
 
 
+half = len(xb) // 2
 whole = gradient(xb, yb)
-halves = [gradient(xb[:5], yb[:5]), gradient(xb[5:], yb[5:])]
+halves = [gradient(xb[:half], yb[:half]), gradient(xb[half:], yb[half:])]
 average = (halves[0] + halves[1]) / 2
-print(f"gradient of the whole batch:        {whole.cpu().numpy().round(5)}")
-print(f"gradient of the first half:         {halves[0].cpu().numpy().round(5)}")
-print(f"gradient of the second half:        {halves[1].cpu().numpy().round(5)}")
-print(f"average of the halves:              {average.cpu().numpy().round(5)}")
+print(f"gradient of the whole batch ({len(xb)} rows): {whole.cpu().numpy().round(5)}")
+print(f"gradient of the first {half} rows:         {halves[0].cpu().numpy().round(5)}")
+print(f"gradient of the last {len(xb) - half} rows:          {halves[1].cpu().numpy().round(5)}")
+print(f"average of the two:                  {average.cpu().numpy().round(5)}")
 print(f"largest difference from the whole:  {float((average - whole).abs().max()):.1e}")
 
 # %%
 # The workers must agree on more than the gradient: they must all see the same batches. Each
 # one draws the same random permutation of the samples every :term:`epoch` from the same seed,
-# and takes its contiguous slice of every global batch. Nothing but the gradient information
-# travels between them.
+# and takes its contiguous slice of every global batch. Only the gradients then need to
+# travel between them.
 #
-# The operation that combines the workers' numbers is an *all-reduce*: every worker
-# contributes a tensor, and every worker receives the sum. Deep-learning frameworks
-# (``torch.nn.parallel.DistributedDataParallel``) all-reduce the gradients themselves, once per
-# update. For linear regression there is a cheaper equivalent. The gradient of a batch,
-# :math:`\tfrac{2}{b} (X_B^\top X_B\, p - X_B^\top y_B)`, depends on the data only through the
-# sums :math:`X_B^\top X_B` and :math:`X_B^\top y_B`, which add up over slices exactly as the
-# gradients do:
+# One data-parallel step
+# ----------------------
+# The operation that combines the workers' numbers is an *all-reduce*: every worker (every
+# :term:`rank`) contributes a tensor, and every rank receives the sum. A data-parallel step is
+# the lesson's step with one line added: compute the gradient of the loss on this rank's
+# slice, ``all_reduce`` it, divide by the number of ranks, and update. Here is that loop as the
+# package's module :mod:`sgd_tutorial.data_parallel_demo` writes it (printed from the
+# installed module, so it is the code that runs below):
 
-gram_whole = xb.T @ xb
-gram_slices = xb[:5].T @ xb[:5] + xb[5:].T @ xb[5:]
-print(f"XᵀX of the batch:\n{gram_whole.cpu().numpy().round(4)}")
-print(f"sum of the slices' XᵀX:\n{gram_slices.cpu().numpy().round(4)}")
+source = inspect.getsource(data_parallel_demo).splitlines()
+first = next(i for i, line in enumerate(source) if "1. the lesson's loop" in line)
+last = next(i for i, line in enumerate(source) if "2. DDP" in line)
+print("\n".join(line[4:] for line in source[first : last - 1]))
 
 # %%
-# Summing these statistics over the workers is the same computation as averaging their
-# gradients (the Notes of :func:`~sgd_tutorial.sgd_distributed` write it out, including a
-# last batch that does not split evenly). Since the statistics do not depend on the
-# parameters, :func:`~sgd_tutorial.sgd_distributed` sums those of many batches in a single
-# all-reduce and then runs all of their updates, instead of paying one round of communication
-# per update. That shortcut is special to least squares: a neural network's gradient depends
-# on the current parameters and has to be all-reduced at every step.
+# The rest of the module trains the same model twice more, on the same batches:
 #
-# The program and the command
-# ---------------------------
-# Every worker runs the same script. ``torchrun`` starts the processes and tells each one its
-# rank and the address of the others; the script joins the process group and calls
-# :func:`~sgd_tutorial.sgd_distributed` with the same data and settings on every rank:
+# * with ``torch.nn.parallel.DistributedDataParallel`` (DDP), PyTorch's wrapper for this job,
+#   around an ``nn.Linear(2, 1, bias=False)`` whose weight plays our parameter vector (the ones
+#   column of ``x`` stands in for the bias); DDP all-reduces and averages the gradients inside
+#   ``backward()``, so the loop itself is the single-process one with ``torch.optim.SGD``;
+# * with :func:`~sgd_tutorial.sgd_distributed`, the package's data-parallel SGD.
 #
-# .. code-block:: python
+# Rank 0 then prints the first step's gradients, every rank's result, and the largest
+# difference between the package's trajectory and each of the others (and single-process
+# :func:`~sgd_tutorial.sgd` with the same global batch and seed).
 #
-#     import torch.distributed as dist
-#     from sgd_tutorial import make_linear_data, sgd_distributed
-#
-#     dist.init_process_group("gloo")        # torchrun provides rank and world size
-#     data = make_linear_data(10_000, seed=0) # the same data on every rank
-#     fit = sgd_distributed(data.x, data.y, lr=0.05, epochs=5, batch_size=64, seed=0)
-#     dist.destroy_process_group()
-#
-# The repository's ``examples/data_parallel_sgd.py`` is that script, plus a comparison with
-# :func:`~sgd_tutorial.sgd` printed by rank 0. Two processes on this machine, with gloo on the
-# CPU:
+# The command
+# -----------
+# Every worker runs the same program. ``torchrun`` starts the processes and tells each one its
+# rank and the address of the others; the program joins the process group with
+# ``torch.distributed.init_process_group("gloo")``. Two processes on this machine, with gloo on
+# the CPU:
 #
 # .. code-block:: console
 #
-#     torchrun --nproc-per-node 2 examples/data_parallel_sgd.py
+#     torchrun --nproc-per-node 2 -m sgd_tutorial.data_parallel_demo
 #
 # On several machines, run it on each with ``--nnodes``, ``--node-rank`` and
-# ``--master-addr`` pointing at the first one; on GPUs, pass ``--backend nccl`` so each rank
-# computes on its own GPU.
+# ``--master-addr`` pointing at the first one.
 #
 # A two-process run
 # -----------------
 # Here the same command runs while the page is built, on the loopback address 127.0.0.1 and a
-# free port. (sphinx-gallery runs this page from its folder without ``__file__``; the script
-# is found relative to that folder.)
-
-here = Path(__file__).parent if "__file__" in globals() else Path.cwd()
-script = here.parent / "examples" / "data_parallel_sgd.py"
-if not script.is_file():
-    msg = f"{script} not found: run this page from a checkout of the sgd-tutorial repository"
-    raise FileNotFoundError(msg)
+# free port. ``python -m torch.distributed.run`` is what the ``torchrun`` command runs; calling
+# it through ``sys.executable`` uses the Python that runs this page.
 
 
 def free_port() -> int:
@@ -149,39 +138,35 @@ def free_port() -> int:
 
 
 settings = {"samples": 10_000, "batch_size": 64, "epochs": 5, "lr": 0.05, "seed": 0}
-saved = Path(tempfile.mkdtemp()) / "fit.pt"
-command = [
-    sys.executable,
-    "-m",
-    "torch.distributed.run",  # what the torchrun command runs
-    "--nproc-per-node",
-    "2",
-    "--master-addr",
-    "127.0.0.1",
-    "--master-port",
-    str(free_port()),
-    str(script),
-    *(f"--{key.replace('_', '-')}={value}" for key, value in settings.items()),
-    f"--save={saved}",
-]
-# One thread per process: two workers share this machine's cores.
-env = {**os.environ, "OMP_NUM_THREADS": "1"}
-done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)
-if done.returncode != 0:
-    msg = f"the two-process run failed:\n{done.stdout}\n{done.stderr[-3000:]}"
-    raise RuntimeError(msg)
-result = torch.load(saved, weights_only=True)  # rank 0's trajectory, for the check below
-shutil.rmtree(saved.parent)
-shown = ["torchrun", *command[3:]]
-shown[shown.index(str(script))] = "examples/data_parallel_sgd.py"
-shown[-1] = "--save=fit.pt"  # a temporary folder, really
-print("$", shlex.join(shown))
+options = [f"--{key.replace('_', '-')}={value}" for key, value in settings.items()]
+launcher = ["--nproc-per-node", "2", "--master-addr", "127.0.0.1", "--master-port"]
+with tempfile.TemporaryDirectory() as folder:
+    saved = Path(folder) / "fit.pt"
+    command = [sys.executable, "-m", "torch.distributed.run", *launcher, str(free_port())]
+    command += ["-m", "sgd_tutorial.data_parallel_demo", *options, f"--save={saved}"]
+    # One thread per process: two workers share this machine's cores.
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=300, check=False
+    )
+    if done.returncode != 0:
+        msg = f"the two-process run failed:\n{done.stdout}\n{done.stderr[-3000:]}"
+        raise RuntimeError(msg)
+    result = torch.load(saved, weights_only=True)  # rank 0's trajectory, for the plot below
+print("$", shlex.join(["torchrun", *command[3:-1], "--save=fit.pt"]))
 print(done.stdout)
 
 # %%
-# Both ranks end with the same coefficients, and rank 0 reports how far the whole trajectory
-# is from single-process SGD with the same global batch and seed. We check it again here,
-# from the trajectory the run saved, against a fit computed in this process:
+# Read the output from the top. At the first step each rank has the gradient of its own
+# rows only, and after the all-reduce every rank holds their average, the gradient of the
+# whole batch. Every rank ends with the coefficients printed for it, and the last lines give
+# the largest difference between the package's trajectory and each of the others over all
+# updates. The written-out loop and DDP compute in float32 with one rounding per operation,
+# while the package accumulates in float64, so rounding is the difference to expect; for
+# scale, the spacing of float32 numbers near the coefficients is printed below.
+#
+# Below, the package's two-process trajectory (saved by rank 0) is drawn over single-process
+# :func:`~sgd_tutorial.sgd` run here with the same global batch and seed:
 
 data = make_linear_data(settings["samples"], seed=settings["seed"])
 single = sgd(
@@ -191,16 +176,13 @@ single = sgd(
     epochs=settings["epochs"],
     batch_size=settings["batch_size"],
     seed=settings["seed"],
+    drop_last=True,
 )
-param_gap = float((result["params"] - single.params).abs().max())
-loss_gap = float((result["losses"] - single.losses).abs().max())
-print(f"workers: {result['world']}, updates: {single.steps}")
-print(f"max |difference| of the parameters over all updates: {param_gap:.2e}")
-print(f"max |difference| of the batch losses over all updates: {loss_gap:.2e}")
-
-# %%
-# The two runs draw the same batches and take the same steps, so their curves lie on top of
-# each other:
+gap = float((result["params"] - single.params).abs().max())
+print(f"workers: {result['world']}, updates: {single.steps}, largest difference: {gap:.2e}")
+top = single.params.abs().max()
+spacing = float(torch.nextafter(top, 2 * top) - top)
+print(f"spacing of float32 numbers near {float(top):.3g}: {spacing:.2e}")
 
 steps = torch.arange(single.steps + 1)
 fig, (ax_loss, ax_coef) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
@@ -222,12 +204,115 @@ plt.show()
 #   larger job gives each rank its own shard on disk, and
 #   ``torch.utils.data.distributed.DistributedSampler`` plays the part of the shared
 #   permutation.
-# * **The cost is communication.** Each worker computes on a fraction of the batch, but an
-#   all-reduce costs latency and bandwidth on every round. A network pays it at every
-#   update; our least-squares shortcut pays it once per chunk of updates.
+# * **The cost is communication.** Each worker computes on a fraction of the batch, but every
+#   update waits for an all-reduce, which costs latency and bandwidth. DDP overlaps it with the
+#   backward pass of large models by reducing the gradients in buckets as they are ready.
 # * **Same batch, same answer.** Adding workers while keeping the global batch fixed changes
 #   nothing in the result, only who does the work. Adding workers while keeping the batch
 #   *per worker* fixed makes the global batch bigger, which changes the noise of SGD and,
 #   usually, the learning rate that works best.
+#
+# Exercises
+# ---------
+# These run in one process: a loop over the slices stands in for the ranks, and a sum over
+# them for the all-reduce.
+#
+# **Exercise 1.** Cut the batch of 10 rows above unevenly, 3 rows and 7. Predict whether the
+# plain average of the two slices' gradients still equals the whole batch's gradient, and
+# what weights would make it equal. Then run it.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 1</summary>
+
+# %%
+cut = 3  # rows in the first slice
+short, long_ = gradient(xb[:cut], yb[:cut]), gradient(xb[cut:], yb[cut:])
+plain = (short + long_) / 2
+weighted = (cut * short + (len(xb) - cut) * long_) / len(xb)
+print(f"whole batch:        {whole.cpu().numpy().round(5)}")
+print(f"plain average:      {plain.cpu().numpy().round(5)}")
+print(f"weighted by rows:   {weighted.cpu().numpy().round(5)}")
+print(f"largest difference, plain:    {float((plain - whole).abs().max()):.2e}")
+print(f"largest difference, weighted: {float((weighted - whole).abs().max()):.2e}")
+
+# %%
+# Each slice's gradient is a mean over its own rows, so the slices must be weighted by their
+# numbers of rows. That is why the global batch is split evenly (and why the run above drops
+# the last, short batch of each epoch: DDP averages with equal weights).
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 2.** Simulate :math:`W` workers in one process: for every batch of
+# :func:`~sgd_tutorial.iter_sgd`, split it into :math:`W` equal slices, average their
+# gradients and step. Predict how the largest difference from
+# :func:`~sgd_tutorial.iter_sgd`'s own trajectory changes from :math:`W = 1` to
+# :math:`W = 8`, with the global batch fixed at 16. Then run it.
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 2</summary>
+
+# %%
+small = make_linear_data(400, seed=1)
+steps16 = list(iter_sgd(small.x, small.y, lr=0.1, epochs=2, batch_size=16, seed=0))
+
+
+def simulate(world: int) -> float:
+    """Largest difference between ``world`` simulated workers and ``iter_sgd``."""
+    q = torch.tensor([-1.0, 1.0], requires_grad=True)
+    gap = 0.0
+    for step in steps16:
+        grads = []
+        for rows in step.indices.chunk(world):  # each worker's slice
+            (g,) = torch.autograd.grad(mse(small.x[rows] @ q, small.y[rows]), q)
+            grads.append(g)
+        with torch.no_grad():
+            q -= 0.1 * torch.stack(grads).sum(0) / world  # the all-reduce, then the average
+        gap = max(gap, float((q.detach() - step.params).abs().max()))
+    return gap
+
+
+for world in (1, 2, 4, 8):
+    print(
+        f"W = {world}: largest difference from iter_sgd over {len(steps16)} updates "
+        f"{simulate(world):.2e}"
+    )
+
+# %%
+# The number of workers changes only how the gradient's sum over the rows is grouped, so
+# every :math:`W` gives the same trajectory up to rounding: compare the differences printed
+# with the spacing of float32 numbers printed earlier.
+#
+# .. raw:: html
+#
+#    </details>
+#
+# **Exercise 3.** Keep 32 rows *per worker* instead, so the global batch is :math:`32W`.
+# Predict the number of updates in 5 epochs of 10,000 samples for :math:`W = 1, 2, 4`, and
+# whether the final coefficients stay the same. Then run it (one process with the global
+# batch gives the same trajectory, as the run above showed).
+#
+# .. raw:: html
+#
+#    <details class="sg-solution"><summary>Solution to exercise 3</summary>
+
+# %%
+for world in (1, 2, 4):
+    fit = sgd(data.x, data.y, lr=0.05, epochs=5, batch_size=32 * world, seed=0, drop_last=True)
+    print(
+        f"W = {world}: global batch {32 * world:3d}, {fit.steps:4d} updates, "
+        f"coef {fit.coef.numpy().round(4)}"
+    )
+
+# %%
+# Doubling the workers halves the number of updates per epoch, and the coefficients change:
+# a different global batch is a different run of SGD.
+#
+# .. raw:: html
+#
+#    </details>
 
 # sphinx_gallery_thumbnail_number = 1

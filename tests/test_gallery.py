@@ -160,10 +160,23 @@ EXPECTED: dict[str, list[Check]] = {
         Check(r"DivergenceError: the loss or parameters became NaN or infinite at step \d+"),
         Check(rf"stable learning rates: lr < 2 / lambda_max = {NUMBER}", 0.8, 1.1),
         Check(rf"condition number lambda_max / lambda_min: {NUMBER}", 2.0, 4.5),
+        # The intercept, not the slope, is the steep direction (REFERENCE §5).
+        Check(rf"top eigenvector \(slope, intercept\): \(\S+, {NUMBER}\)", 0.99, 1.0),
+        Check(rf"top eigenvector \(slope, intercept\): \({NUMBER},", -0.1, 0.1),
+        Check(rf"lr 1\.5, last finite parameters, slope / intercept: {NUMBER}", -0.1, 0.1),
+        Check(rf"best constant rate 2 / \(lambda_max \+ lambda_min\): {NUMBER}", 0.6, 0.85),
+        # At the best rate both factors are equal (the table's middle row).
+        Check(r"(?m)^ +\S+ +(\d\.\d+) +\1 +\1$"),
         Check(r"lr = 1\.1 x bound .* DivergenceError at update (\d+) \(predicted: \1\)"),
+        Check(
+            r"explorer, lr = 0\.9 x bound: \.\./explorer\.html\?lr=[\d.]+&momentum=0&batch=100&"
+        ),
         Check(rf"lr 0\.1 on \(-30, 30\): DivergenceError at update {NUMBER}", 1, 100),
         Check(rf"\(-30, 30\): stable learning rates lr < {NUMBER}", 2e-3, 5e-3),
         Check(r"gradient of sse / gradient of mse: \[100\. 100\.\] \(n = 100\)"),
+        Check(r"predicted overflow at update (\d+)\nDivergenceError at update \1\n"),
+        Check(rf"DivergenceError at update \d+; last finite slope {NUMBER}", 1e10, None),
+        Check(rf"1\.1 x that rate: summed loss after 100 updates {NUMBER}", 1e6, None),
     ],
     "plot_07_momentum_optim.py": [
         Check(rf"(?m)^ +0\.0 +100 +{NUMBER}", 0.0, 2e-6),
@@ -171,23 +184,38 @@ EXPECTED: dict[str, list[Check]] = {
         Check(rf"condition number kappa = {NUMBER}", 20.0, 300.0),
         Check(rf"(?m)^gradient descent +\S+ +\S+ +\S+ +{NUMBER}$", 50, 1000),
         Check(rf"(?m)^heavy ball +\S+ +\S+ +\S+ +{NUMBER}$", 5, 100),
+        Check(rf"steps to the tolerance, heavy ball / gradient descent: {NUMBER}", 0.0, 0.5),
+        Check(r"explorer, momentum 0\.9: \.\./explorer\.html\?lr=0\.1&batch=5&steps=100&"),
         Check(rf"nn\.Linear: slope {NUMBER}", 2.7, 3.3),
+        Check(rf"0\.9 x: first loss \S+, last loss {NUMBER}", 0.05, 0.11),
+        Check(r"1\.1 x: DivergenceError at step \d+"),
+        Check(rf"momentum 0\.9: 100th step \S+, / \(lr x gradient\) = {NUMBER}", 9.9, 10.0),
     ],
     "plot_08_devices_scale.py": [
         Check(r"resolve_device\('auto'\) -> (cpu|cuda:\d+|mps)"),
         Check(r"resolve_device\('mps'\) -> "),
-        Check(
-            rf"log-log slope of our times between n = 100,000 and n = 1,000,000: {NUMBER}",
-            0.3,
-            1.5,
-        ),
+        # Timings vary with the machine: only that the figures and their reading are printed.
+        Check(rf"fitted log-log slope for n >= 100,000: {NUMBER}; on this run the time grew "),
         Check(r"one \.item\(\)"),
+        Check(r"n grew 1,000x; the time per step changed \S+x, "),
+        # Recorded losses are exact even with targets offset by 1e8 (issue 11).
+        Check(rf"recorded vs from residuals, over 20 steps: {NUMBER}", 0.0, 1e-6),
+        Check(r"drop_last=False: 245 updates\ndrop_last=True: 244 updates"),
     ],
     "plot_09_data_parallel.py": [
         Check(rf"largest difference from the whole: +{NUMBER}", 0.0, 1e-5),
-        Check(r"rank 0 coef: (\[[^]]+\])\n +rank 1 coef: \1\n"),
-        Check(rf"max \|difference\| of the parameters over all updates: {NUMBER}", 0.0, 1e-5),
-        Check(rf"max \|difference\| of the batch losses over all updates: {NUMBER}", 0.0, 1e-5),
+        Check(r"step 0, each rank's gradient on its 32 rows: \[\[\S+, \S+\], \[\S+, \S+\]\]"),
+        Check(r"2 ranks, global batch 64, 780 updates"),
+        Check(r"final coef on each rank: \[(\[[^]]+\]), \1\]"),
+        Check(rf"max \|sgd_distributed - by hand\| over all updates: {NUMBER}", 0.0, 1e-5),
+        Check(rf"max \|sgd_distributed - DDP\| over all updates: {NUMBER}", 0.0, 1e-5),
+        Check(
+            rf"max \|sgd_distributed - single-process sgd\| over all updates: {NUMBER}", 0, 1e-5
+        ),
+        Check(rf"largest difference, plain: +{NUMBER}", 0.01, None),
+        Check(rf"largest difference, weighted: +{NUMBER}", 0.0, 1e-5),
+        Check(rf"W = 8: largest difference from iter_sgd over \d+ updates {NUMBER}", 0.0, 1e-5),
+        Check(r"W = 4: global batch 128, +390 updates"),
     ],
 }
 
