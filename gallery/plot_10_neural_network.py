@@ -48,7 +48,8 @@ from sgd_tutorial import hessian_eigenvalues, least_squares, mse, resolve_device
 
 # sphinx_gallery_thumbnail_number = 2
 
-print(f"your best device: {resolve_device('auto')}; this page trains on the CPU")
+best_device = resolve_device("auto")
+print(f"your best device: {best_device}; this page trains on the CPU")
 torch.manual_seed(0)
 
 # %%
@@ -544,8 +545,10 @@ at_zero = float(hessian_eigenvalues(torch.cat([x_train, ones], dim=1))[-1]) / 8
 zero_model = nn.Linear(64, 1)
 nn.init.zeros_(zero_model.weight)
 nn.init.zeros_(zero_model.bias)
-print(f"logistic regression at zero weights: lambda_max from the formula {at_zero:.4f}, ")
-print(f"  by power iteration {sharpness(zero_model, x_train, y_train):.4f}")
+print(
+    f"logistic regression at zero weights: lambda_max from the formula {at_zero:.4f}, "
+    f"by power iteration {sharpness(zero_model, x_train, y_train):.4f}"
+)
 
 sweep_steps = 200
 multiples = [0.5, 1, 2, 4, 8, 16]

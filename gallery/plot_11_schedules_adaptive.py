@@ -51,7 +51,8 @@ from sgd_tutorial import (
 
 # sphinx_gallery_thumbnail_number = 1
 
-print(f"your best device: {resolve_device('auto')}; this page runs on the CPU")
+best_device = resolve_device("auto")
+print(f"your best device: {best_device}; this page runs on the CPU")
 torch.manual_seed(0)
 
 data = make_linear_data(100, seed=0, dtype=torch.float64)
