@@ -616,9 +616,9 @@ plt.show()
 # %%
 # What carries over from tutorial 6, and what does not:
 #
-# * There is still a largest learning rate: past it the loss overflows to ``nan`` (for each
-#   model, the first multiple that did is printed below the table, and the step at which it
-#   did in the table). Nothing about a model being a network makes the step size safe.
+# * There is still a largest learning rate: past it the loss overflows to ``nan``. Below the
+#   table, each model's first multiple that overflowed is printed (if any did), and the table
+#   shows at which step. Nothing about a model being a network makes the step size safe.
 # * But :math:`2/\lambda_{\max}` measured at the start no longer marks it. The curvature is
 #   a property of the current parameters, and as the classifiers grow confident on this
 #   separable training set the cross-entropy flattens: the table prints

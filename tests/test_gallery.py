@@ -173,6 +173,7 @@ EXPECTED: dict[str, list[Check]] = {
         Check(rf"(?m)^ +Polyak averaging \(constant rate\) +\S+ +\S+ +\S+ +{NUMBER}$", 0.0, 1e-5),
         Check(rf"heavy ball: {NUMBER}", 3.7, 3.81),
         Check(rf"Nesterov: +{NUMBER}", 1.32, 1.36),
+        Check(rf"largest relative gap between measurement and theory: {NUMBER}%", 0.0, 1.0),
         Check(rf"along the axes: .* after diagonal rescaling {NUMBER}", 1.0, 1.5),
         Check(rf"rotated 45 degrees: .* after diagonal rescaling {NUMBER}", 100, 1000),
         Check(rf"along the axes \| +Adam, lr 0\.1: +\S+ +{NUMBER}", 0.0, 1e-6),
