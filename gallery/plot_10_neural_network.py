@@ -30,7 +30,6 @@ This tutorial covers:
 
 import base64
 import copy
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -292,7 +291,7 @@ def write_video(path, figure, update, n_frames, fps=20):
         partial.unlink(missing_ok=True)
         msg = f"ffmpeg failed with exit status {ffmpeg.returncode}"
         raise RuntimeError(msg)
-    shutil.move(partial, path)
+    partial.replace(path)  # atomic: a reader never sees a half-written video
     return path
 
 
