@@ -217,6 +217,46 @@ EXPECTED: dict[str, list[Check]] = {
         Check(rf"W = 8: largest difference from iter_sgd over \d+ updates {NUMBER}", 0.0, 1e-5),
         Check(r"W = 4: global batch 128, +390 updates"),
     ],
+    "plot_10_neural_network.py": [
+        Check(rf"best line: slope \S+, intercept \S+, MSE {NUMBER}", 0.3, 0.5),
+        Check(rf"nn\.Linear\(1, 1\) by the loop: MSE {NUMBER}", 0.3, 0.5),
+        Check(rf"two-layer net, 32 hidden units, 97 parameters: MSE {NUMBER}", 0.008, 0.03),
+        Check(
+            rf"the loop's shuffles: .*\n.*\n +largest difference from the hand-trained net: {NUMBER}",
+            0.0,
+            1e-4,
+        ),
+        Check(r"video written to \S+\.mp4"),
+        Check(r"3s and 7s: 362 images \(179 sevens\), 64 inputs each"),
+        Check(
+            rf"MLP, 128 hidden units after \d+ epochs: .* validation loss \S+, accuracy {NUMBER}",
+            0.95,
+            1.0,
+        ),
+        Check(rf"MLP, 128 hidden units: lowest .*, training accuracy {NUMBER}", 0.95, 1.0),
+        Check(rf"MLP, 128 hidden units: lowest validation loss {NUMBER}", 0.0, 0.5),
+        Check(r"lambda_max from the formula (\S+), by power iteration \1"),
+        Check(
+            rf"MLP: largest multiple of 2/lambda_max\(start\) that stayed finite: {NUMBER}", 1, 16
+        ),
+        Check(rf"two linear layers, no ReLU: MSE {NUMBER}", 0.3, 0.5),
+    ],
+    "plot_11_schedules_adaptive.py": [
+        Check(r"excess at \(-1, 1\): from the formula (\S+), as a difference of losses \1"),
+        Check(rf"(?m)^ +constant +\S+ +\S+ +\S+ +{NUMBER}$", 1e-4, 3e-3),
+        Check(rf"(?m)^ +1/t +\S+ +\S+ +\S+ +{NUMBER}$", 0.0, 1e-5),
+        Check(rf"(?m)^ +Polyak averaging \(constant rate\) +\S+ +\S+ +\S+ +{NUMBER}$", 0.0, 1e-5),
+        Check(rf"heavy ball: {NUMBER}", 3.7, 3.81),
+        Check(rf"Nesterov: +{NUMBER}", 1.32, 1.36),
+        Check(rf"largest relative gap between measurement and theory: {NUMBER}%", 0.0, 1.0),
+        Check(rf"along the axes: .* after diagonal rescaling {NUMBER}", 1.0, 1.5),
+        Check(rf"rotated 45 degrees: .* after diagonal rescaling {NUMBER}", 100, 1000),
+        Check(rf"along the axes \| +Adam, lr 0\.1: +\S+ +{NUMBER}", 0.0, 1e-6),
+        Check(rf"rotated 45 degrees \| +Adam, lr 0\.1: +\S+ +{NUMBER}", 0.05, 100),
+        Check(rf"(?m)^ +1 \| +\S+ \| +{NUMBER}$", 0.5, 0.9),
+        Check(rf"(?m)^ +100 \| +\S+ \| +{NUMBER}$", 0.97, 1.01),
+        Check(rf"Nesterov, momentum 0\.5: predicted \S+, measured {NUMBER}", 0.0027, 0.0029),
+    ],
 }
 
 
