@@ -34,6 +34,7 @@ extensions = [
     "alt_text",  # a text alternative for every image (gallery thumbnails have none)
     "site_quality",  # fixes from the browser check: ARIA, contrast, keyboard, no CDN
     "public_api",  # ``.. public-api::`` documents every name of ``sgd_tutorial.__all__``
+    "explorer",  # ``.. explorer::``: the interactive page, its data computed by the package
 ]
 html_math_renderer = "mathml"
 

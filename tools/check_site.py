@@ -46,6 +46,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from explorer_check import EXPLORER, check_explorer
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -273,8 +275,16 @@ JS_AXE = """async () => {
 class SiteChecker:
     """Check every page of the site at ``root``; screenshots and reports go to ``out``."""
 
-    def __init__(self, root: Path, out: Path, max_kb: int, screenshots: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        out: Path,
+        max_kb: int,
+        screenshots: bool = True,
+        only: list[str] | None = None,
+    ) -> None:
         self.root = root
+        self.only = only  # check only these pages (while iterating); None: the whole site
         self.out = out
         self.max_kb = max_kb
         self.take_screenshots = screenshots
@@ -364,7 +374,9 @@ class SiteChecker:
             res.axe[theme] = counts
             res.axe_rules[theme] = rules
 
-            if self.take_screenshots and (rel == "index.html" or self._is_tutorial(rel)):
+            if self.take_screenshots and (
+                rel in ("index.html", EXPLORER) or self._is_tutorial(rel)
+            ):
                 shot = self.out / "screenshots" / f"{rel[:-5].replace('/', '__')}-{theme}.png"
                 page.evaluate(JS_SHOW_VIDEOS)
                 page.screenshot(path=str(shot), full_page=True)
@@ -551,6 +563,10 @@ class SiteChecker:
 
         start = time.perf_counter()
         pages = list_pages(self.root)
+        if self.only is not None:
+            missing = sorted(set(self.only) - set(pages))
+            self.report.site_failures += [f"{p}: no such page" for p in missing]
+            pages = [p for p in pages if p in self.only]
         tutorials = [p for p in pages if self._is_tutorial(p)]
         results = {p: PageResult(p) for p in pages}
         with serve(self.root) as (base, server_log), sync_playwright() as pw:
@@ -576,10 +592,14 @@ class SiteChecker:
                         self.check_page(context, base, rel, theme, results[rel])
                         results[rel].seconds += time.perf_counter() - t0
                         print(f"  {theme:5} {rel}", file=sys.stderr, flush=True)
-                    if theme == THEMES[0]:
+                    if theme == THEMES[0] and self.only is None:
                         self.check_search(context, base)
                         self.check_downloads(context, base, tutorials)
                     context.close()
+                if EXPLORER in pages:
+                    found = check_explorer(browser, base, self.root)
+                    self.report.site_failures += found.failures
+                    self.report.notes += found.notes
             finally:
                 browser.close()
             self.check_links(base)
@@ -667,6 +687,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="where screenshots and the report go")
     parser.add_argument("--max-kb", type=int, default=1024, help="page weight limit (KB)")
     parser.add_argument("--no-screenshots", action="store_true")
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        metavar="PAGE",
+        help="check only these pages (e.g. explorer.html), without the site-wide checks",
+    )
     args = parser.parse_args(argv)
 
     html: Path = args.html.resolve()
@@ -694,7 +720,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "screenshots").mkdir(parents=True, exist_ok=True)
 
     print(f"Checking {html} in {CHROMIUM} ...", file=sys.stderr)
-    report = SiteChecker(html, out, args.max_kb, not args.no_screenshots).run()
+    report = SiteChecker(html, out, args.max_kb, not args.no_screenshots, args.pages).run()
     print(write_report(report, out))
     return 1 if report.failures() else 0
 
