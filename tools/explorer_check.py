@@ -34,6 +34,7 @@ from typing import Any
 EXPLORER = "explorer.html"
 REFERENCE = "explorer-reference.json"
 RTOL = 1e-9
+MAX_KB = 300  # the page with everything it loads
 REDRAW_MS = 16.0
 REDRAW_REPEATS = 31
 
@@ -64,18 +65,22 @@ class _Watch:
 
     def __init__(self, page: Any, base: str) -> None:
         self.problems: list[str] = []
-        page.on("console", lambda m: self._console(m))
+        page.on("console", self._console)
         page.on("pageerror", lambda e: self.problems.append(f"uncaught: {e}"))
         page.on(
             "request",
-            lambda r: None
-            if r.url.startswith(base) or r.url.startswith(("data:", "blob:", "about:"))
-            else self.problems.append(f"request to another host: {r.url}"),
+            lambda r: (
+                None
+                if r.url.startswith(base) or r.url.startswith(("data:", "blob:", "about:"))
+                else self.problems.append(f"request to another host: {r.url}")
+            ),
         )
-        page.on("requestfailed", lambda r: self._failed(r))
+        page.on("requestfailed", self._failed)
         page.on(
             "response",
-            lambda r: self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+            lambda r: (
+                self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None
+            ),
         )
 
     def _failed(self, request: Any) -> None:
@@ -156,10 +161,14 @@ def _trajectories(
     eig = page.evaluate("() => sgdExplorer.hessianEigenvalues()")
     eig_diff = max_relative_difference(eig, ref["data"]["hessian_eigenvalues"])
     if eig_diff > RTOL:
-        res.failures.append(f"explorer: Hessian eigenvalues differ from the package by {eig_diff:.2e}")
+        res.failures.append(
+            f"explorer: Hessian eigenvalues differ from the package by {eig_diff:.2e}"
+        )
     worst_full = 0.0
     for run in ref["full_batch"]:
-        got = page.evaluate("o => sgdExplorer.run(o)", {k: run[k] for k in ("lr", "momentum", "steps")})
+        got = page.evaluate(
+            "o => sgdExplorer.run(o)", {k: run[k] for k in ("lr", "momentum", "steps")}
+        )
         diff = max(
             max_relative_difference(got["params"], run["params"]),
             max_relative_difference(got["losses"], run["losses"]),
@@ -174,11 +183,14 @@ def _trajectories(
     worst_mini: dict[str, float] = {}
     for run in ref["minibatch"]:
         got = page.evaluate(
-            "o => sgdExplorer.run(o)", {"lr": run["lr"], "momentum": run["momentum"], "order": run["order"]}
+            "o => sgdExplorer.run(o)",
+            {"lr": run["lr"], "momentum": run["momentum"], "order": run["order"]},
         )
         diffs = {
             "params vs iter_sgd": max_relative_difference(got["params"], run["params"]),
-            "losses vs mse of each batch": max_relative_difference(got["losses"], run["mse_losses"]),
+            "losses vs mse of each batch": max_relative_difference(
+                got["losses"], run["mse_losses"]
+            ),
             "losses vs iter_sgd (relative to mean y² of the batch)": max(
                 abs(a - b) / s
                 for a, b, s in zip(got["losses"], run["losses"], run["loss_scale"], strict=True)
@@ -192,7 +204,9 @@ def _trajectories(
                     f"iter_sgd's order: {what}: max relative difference {diff:.2e} > {RTOL:g}"
                 )
     blow = ref["divergence"]
-    got = page.evaluate("o => sgdExplorer.run(o)", {k: blow[k] for k in ("lr", "momentum", "steps")})
+    got = page.evaluate(
+        "o => sgdExplorer.run(o)", {k: blow[k] for k in ("lr", "momentum", "steps")}
+    )
     if blow["step"] is None or got["diverged"] != blow["step"]:
         res.failures.append(
             f"explorer: lr={blow['lr']} overflows at update {got['diverged']} on the page, "
@@ -206,7 +220,9 @@ def _trajectories(
         worst_full = max(worst_full, diff)
         if diff > RTOL:
             res.failures.append(f"explorer: the run up to the overflow differs by {diff:.2e}")
-    res.figures |= {"full_batch_max_rel": worst_full} | {f"minibatch {k}": v for k, v in worst_mini.items()}
+    res.figures |= {"full_batch_max_rel": worst_full} | {
+        f"minibatch {k}": v for k, v in worst_mini.items()
+    }
     res.notes.append(
         f"explorer: {len(ref['full_batch'])} full-batch runs (0.99× and 1.01× the bound, β 0/0.5/0.9) "
         f"and the overflow run agree with gradient_descent to {worst_full:.1e} (max relative); "
@@ -280,15 +296,23 @@ def _url_and_keyboard(
     if any(st[k] != v for k, v in want.items()):
         failures.append(f"explorer: URL settings {want} not applied: state {st}")
     c = page.evaluate(_CONTROLS)
-    if (c["lr"], c["momentum"], c["batch"], c["steps"], c["seed"]) != ("0.9", "0.5", "5", "100", "0"):
+    if (c["lr"], c["momentum"], c["batch"], c["steps"], c["seed"]) != (
+        "0.9",
+        "0.5",
+        "5",
+        "100",
+        "0",
+    ):
         failures.append(f"explorer: controls do not show the URL's settings: {c}")
     for full in ("full", str(n)):
         page.goto(f"{base}{EXPLORER}?lr=0.1&momentum=0&batch={full}&steps=50&seed=0")
         _ready(page)
         st = page.evaluate(_STATE)
         ref_run = next(r for r in ref["full_batch"] if r["lr"] == 0.1 and r["momentum"] == 0)
-        got = page.evaluate("o => sgdExplorer.run(o)", {"lr": 0.1, "momentum": 0, "batch": st["batch"],
-                                                         "steps": 50, "seed": 7})
+        got = page.evaluate(
+            "o => sgdExplorer.run(o)",
+            {"lr": 0.1, "momentum": 0, "batch": st["batch"], "steps": 50, "seed": 7},
+        )
         diff = max_relative_difference(got["params"], ref_run["params"][:51])
         if st["batch"] != n or diff > RTOL:
             failures.append(f"explorer: batch={full} is not full-batch descent ({st}, {diff:.1e})")
@@ -331,10 +355,16 @@ def _url_and_keyboard(
         "#sgdx-status",
         "e => ({text: e.textContent, live: e.getAttribute('aria-live'), role: e.getAttribute('role')})",
     )
-    if status["live"] != "polite" or status["role"] != "status" or "After 50 updates" not in status["text"]:
+    if (
+        status["live"] != "polite"
+        or status["role"] != "status"
+        or "After 50 updates" not in status["text"]
+    ):
         failures.append(f"explorer: live region after keyboard changes: {status}")
     else:
-        res.notes.append(f"explorer: keyboard and URL drive all five settings; live region: {status['text']!r}")
+        res.notes.append(
+            f"explorer: keyboard and URL drive all five settings; live region: {status['text']!r}"
+        )
     # The URL the page wrote opens the same state.
     page.goto(page.url)
     _ready(page)
@@ -348,8 +378,12 @@ def _divergence_message(
     context: Any, base: str, ref: dict[str, Any], res: ExplorerResult, watches: list[_Watch]
 ) -> None:
     blow = ref["divergence"]
-    page = _open(context, base, f"?lr={blow['lr']}&momentum=0&batch=full&steps={blow['steps']}&seed=0",
-                 watches)
+    page = _open(
+        context,
+        base,
+        f"?lr={blow['lr']}&momentum=0&batch=full&steps={blow['steps']}&seed=0",
+        watches,
+    )
     _ready(page)
     text = page.eval_on_selector("#sgdx-status", "e => e.textContent")
     if f"overflowed to infinity at update {blow['step']}" not in text:
@@ -384,7 +418,9 @@ def _reduced_motion(context: Any, base: str, res: ExplorerResult, watches: list[
     st = page.evaluate(_STATE)
     reduced = page.evaluate("() => sgdExplorer.reducedMotion()")
     if not reduced or st["frame"] != st["done"]:
-        res.failures.append(f"explorer: with reduced motion Play animates (frame {st['frame']} of {st['done']})")
+        res.failures.append(
+            f"explorer: with reduced motion Play animates (frame {st['frame']} of {st['done']})"
+        )
     # And without the preference, Play does animate (so the check above means something).
     page.emulate_media(reduced_motion="no-preference")
     page.click("#sgdx-play")
@@ -392,7 +428,9 @@ def _reduced_motion(context: Any, base: str, res: ExplorerResult, watches: list[
     if st["frame"] >= st["done"]:
         res.failures.append("explorer: Play shows no animation without reduced motion")
     else:
-        res.notes.append("explorer: Play animates the descent, and shows it at once with reduced motion")
+        res.notes.append(
+            "explorer: Play animates the descent, and shows it at once with reduced motion"
+        )
     page.close()
 
 
@@ -407,8 +445,13 @@ def _no_javascript(context: Any, base: str, res: ExplorerResult, watches: list[_
               width: img ? img.naturalWidth : 0, alt: img ? img.alt : '', text: box ? box.textContent : ''};
     }"""
     )
-    if not (info["visible"] and info["app"] == 0 and info["width"] > 0 and len(info["alt"]) > 40
-            and "needs JavaScript" in info["text"]):
+    if not (
+        info["visible"]
+        and info["app"] == 0
+        and info["width"] > 0
+        and len(info["alt"]) > 40
+        and "needs JavaScript" in info["text"]
+    ):
         res.failures.append(f"explorer without JavaScript: {info}")
     else:
         res.notes.append(

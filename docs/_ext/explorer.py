@@ -91,8 +91,10 @@ def reference_runs() -> dict[str, Any]:
         bound = st.max_stable_lr(x, momentum)
         for lr, steps in ((0.1, 200), (0.99 * bound, 300), (1.01 * bound, 300)):
             fit = st.gradient_descent(x, y, INIT, lr=lr, steps=steps, momentum=momentum)
-            full.append({"lr": lr, "momentum": momentum, "steps": steps, "bound": bound}
-                        | _trajectory(fit.params, fit.losses))
+            full.append(
+                {"lr": lr, "momentum": momentum, "steps": steps, "bound": bound}
+                | _trajectory(fit.params, fit.losses)
+            )
     # A run that overflows: the package's DivergenceError names the update, and so must the page.
     blow_up = {"lr": 10.0, "momentum": 0.0, "steps": MAX_STEPS}
     try:
@@ -102,11 +104,27 @@ def reference_runs() -> dict[str, Any]:
     else:  # pragma: no cover  (the check then fails with a clear message)
         blow_up["step"] = None
     minibatch = []
-    for lr, momentum, batch, steps, seed in ((0.1, 0.0, 5, 100, 0), (0.05, 0.5, 7, 60, 3),
-                                            (0.1, 0.0, 1, 500, 1)):
+    for lr, momentum, batch, steps, seed in (
+        (0.1, 0.0, 5, 100, 0),
+        (0.05, 0.5, 7, 60, 3),
+        (0.1, 0.0, 1, 500, 1),
+    ):
         epochs = math.ceil(steps / math.ceil(N / batch))
-        taken = list(islice(st.iter_sgd(x, y, INIT, lr=lr, epochs=epochs, batch_size=batch,
-                                        momentum=momentum, seed=seed), steps))
+        taken = list(
+            islice(
+                st.iter_sgd(
+                    x,
+                    y,
+                    INIT,
+                    lr=lr,
+                    epochs=epochs,
+                    batch_size=batch,
+                    momentum=momentum,
+                    seed=seed,
+                ),
+                steps,
+            )
+        )
         params = torch.stack([torch.tensor(INIT, dtype=x.dtype)] + [s.params for s in taken])
         losses = torch.stack([s.loss for s in taken])
         # The engine may form a batch's loss from xᵀx, xᵀy and yᵀy, which loses digits when the
@@ -115,13 +133,26 @@ def reference_runs() -> dict[str, Any]:
         # iter_sgd's relative to mean(y²) of the batch.
         exact = [st.mse(x[s.indices] @ params[t], y[s.indices]) for t, s in enumerate(taken)]
         scale = [float((y[s.indices] ** 2).mean()) for s in taken]
-        minibatch.append({"lr": lr, "momentum": momentum, "batch": batch, "steps": steps,
-                          "order": [s.indices.tolist() for s in taken],
-                          "mse_losses": [float(v) for v in exact], "loss_scale": scale}
-                         | _trajectory(params, losses))
+        minibatch.append(
+            {
+                "lr": lr,
+                "momentum": momentum,
+                "batch": batch,
+                "steps": steps,
+                "order": [s.indices.tolist() for s in taken],
+                "mse_losses": [float(v) for v in exact],
+                "loss_scale": scale,
+            }
+            | _trajectory(params, losses)
+        )
     bounds = {str(b): st.max_stable_lr(x, b) for b in (0.0, 0.5, 0.9)}
-    return {"full_batch": full, "divergence": blow_up, "minibatch": minibatch,
-            "bounds": bounds, "data": page_data()}
+    return {
+        "full_batch": full,
+        "divergence": blow_up,
+        "minibatch": minibatch,
+        "bounds": bounds,
+        "data": page_data(),
+    }
 
 
 def static_figure(path: Path) -> str:
@@ -143,7 +174,9 @@ def static_figure(path: Path) -> str:
         fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.3), dpi=80, layout="constrained")
         st.plot_landscape(x, y, [gd, mb], ax=axes[0], labels=labels)
         st.plot_fit(x, y, gd, ax=axes[1], label="full batch, last step")
-        st.plot_losses([gd, mb], ax=axes[2], labels=labels, minimum=page_data()["least_squares_loss"])
+        st.plot_losses(
+            [gd, mb], ax=axes[2], labels=labels, minimum=page_data()["least_squares_loss"]
+        )
         fig.savefig(path, format="png", metadata={"Software": None})
         plt.close(fig)
     return (
@@ -188,17 +221,26 @@ def page_html(data: dict[str, Any], static_alt: str, prefix: str) -> str:
     controls = "".join(
         [
             lr_control,
-            _slider("momentum", "Momentum β", 0, 0.99, 0.01,
-                    "Heavy ball, as <code>torch.optim.SGD</code>: v = βv + g, p = p − lr·v."),
-            _slider("batch", "Batch size", 1, n, 1,
-                    f"1 to {n}; {n} is full-batch gradient descent."),
+            _slider(
+                "momentum",
+                "Momentum β",
+                0,
+                0.99,
+                0.01,
+                "Heavy ball, as <code>torch.optim.SGD</code>: v = βv + g, p = p − lr·v.",
+            ),
+            _slider(
+                "batch", "Batch size", 1, n, 1, f"1 to {n}; {n} is full-batch gradient descent."
+            ),
             _slider("steps", "Updates", 1, data["max_steps"], 1, "Number of parameter updates."),
-            '<div class="sgdx-control" id="sgdx-seed-control">'
-            '<label for="sgdx-seed">Shuffling seed</label>'
-            '<input type="number" id="sgdx-seed" name="seed" min="0" max="999999" step="1" '
-            'aria-describedby="sgdx-seed-hint">'
-            '<p class="sgdx-hint" id="sgdx-seed-hint">Draws each epoch\'s order of the samples '
-            "(no effect at full batch).</p></div>",
+            (
+                '<div class="sgdx-control" id="sgdx-seed-control">'
+                '<label for="sgdx-seed">Shuffling seed</label>'
+                '<input type="number" id="sgdx-seed" name="seed" min="0" max="999999" step="1" '
+                'aria-describedby="sgdx-seed-hint">'
+                '<p class="sgdx-hint" id="sgdx-seed-hint">Draws each epoch\'s order of the '
+                "samples (no effect at full batch).</p></div>"
+            ),
         ]
     )
     views = (
@@ -212,7 +254,7 @@ def page_html(data: dict[str, Any], static_alt: str, prefix: str) -> str:
         'with the current line and the least-squares line"></canvas><figcaption>The data, the '
         "current line and the least-squares line (dashed).</figcaption></figure>"
         '<figure class="sgdx-view"><canvas id="sgdx-loss" role="img" aria-label="Loss '
-        'against the update, log scale"></canvas><figcaption>Loss of each update\'s batch '
+        "against the update, log scale\"></canvas><figcaption>Loss of each update's batch "
         "(log scale); dashed: the least-squares loss.</figcaption></figure></div>"
     )
     static = (
@@ -249,6 +291,7 @@ class ExplorerDirective(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
+        """Return the page's HTML, with paths relative to the document."""
         prefix = "../" * self.env.docname.count("/")
         state = _build_state(self.env.app)
         return [nodes.raw("", page_html(state["data"], state["alt"], prefix), format="html")]
@@ -265,8 +308,13 @@ def _build_state(app: Sphinx) -> dict[str, Any]:
     return state
 
 
-def always_reread(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
-                  removed: set[str]) -> list[str]:  # noqa: ARG001
+def always_reread(
+    app: Sphinx,  # noqa: ARG001
+    env: BuildEnvironment,
+    added: set[str],  # noqa: ARG001
+    changed: set[str],  # noqa: ARG001
+    removed: set[str],  # noqa: ARG001
+) -> list[str]:
     """Re-read the explorer every build: its data comes from the package, not from its source."""
     return [DOCNAME] if DOCNAME in env.found_docs else []
 
@@ -285,8 +333,12 @@ def write_reference(app: Sphinx, exception: Exception | None) -> None:
 
 
 def add_stylesheet(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:  # noqa: ARG001
+    app: Sphinx,
+    pagename: str,
+    templatename: str,  # noqa: ARG001
+    context: dict[str, Any],  # noqa: ARG001
+    doctree: Any,  # noqa: ARG001
+) -> None:
     """The explorer's stylesheet, on its page only."""
     if pagename == DOCNAME:
         app.add_css_file("explorer.css")

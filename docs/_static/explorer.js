@@ -271,7 +271,7 @@
 
   /** An x–y frame: margins, ranges, mapping; `log` makes the y axis logarithmic. */
   function frameOf(view, xlim, ylim, log) {
-    const m = { l: 52, r: 12, t: 10, b: 34 };
+    const m = { l: 62, r: 20, t: 10, b: 34 };
     const fx = { x0: m.l, x1: view.w - m.r, y0: view.h - m.b, y1: m.t, xlim, ylim, log };
     const ty = (v) => (log ? Math.log10(v) : v);
     fx.sx = (v) => fx.x0 + ((v - xlim[0]) / (xlim[1] - xlim[0])) * (fx.x1 - fx.x0);
@@ -433,9 +433,6 @@
         ctx.stroke();
       }
       ctx.restore();
-      ctx.strokeStyle = colors.fg;
-      ctx.lineWidth = 2;
-      cross(ctx, fx.sx(LSQ[0]), fx.sy(LSQ[1]), 6);
     });
     const ctx = view.ctx;
     const r = run.result, p = r.params, count = Math.min(frame, r.done) + 1;
@@ -457,6 +454,9 @@
       ctx.arc(ex, ey, 4, 0, 2 * Math.PI);
       ctx.fill();
     }
+    ctx.strokeStyle = colors.fg;
+    ctx.lineWidth = 2;
+    cross(ctx, fx.sx(LSQ[0]), fx.sy(LSQ[1]), 6);
     ctx.restore();
     legend(ctx, fx, count - 1);
   }
@@ -539,8 +539,8 @@
     ctx.textBaseline = "top";
     ctx.fillStyle = r.diverged !== null && shown >= r.done ? colors.bad : colors.fg;
     const label = r.diverged !== null && shown >= r.done
-      ? `overflowed at update ${r.diverged}; last finite line`
-      : `update ${shown}: y = ${fmt(a, 3)} u + ${fmt(b, 3)}`;
+      ? `overflowed at update ${r.diverged}`
+      : `update ${shown}: y = ${fmt(a, 3)} u ${b < 0 ? "−" : "+"} ${fmt(Math.abs(b), 3)}`;
     ctx.fillText(label, fx.x0 + 6, fx.y1 + 6);
     ctx.restore();
   }
