@@ -129,6 +129,7 @@ def check_explorer(browser: Any, base: str, html: Path) -> ExplorerResult:
         _url_and_keyboard(context, base, ref, res, watches)
         _divergence_message(context, base, ref, res, watches)
         _redraw_time(context, base, res, watches)
+        _themes(context, base, res, watches)
     except Exception as exc:  # noqa: BLE001  (a check that cannot run is a failure, not a crash)
         res.failures.append(f"explorer check raised {type(exc).__name__}: {exc}")
     finally:
@@ -408,6 +409,37 @@ def _redraw_time(context: Any, base: str, res: ExplorerResult, watches: list[_Wa
     )
     if not (st["batch"] == 1 and st["done"] == 500) or t["median"] > REDRAW_MS:
         res.failures.append(f"explorer: redraw {t['median']:.2f} ms > {REDRAW_MS:g} ms ({st})")
+    page.close()
+
+
+_THEME = """() => {
+  const css = getComputedStyle(document.body);
+  const c = sgdExplorer.colors();
+  return {theme: document.body.dataset.theme, fg: c.fg, bg: c.bg,
+          cssFg: css.getPropertyValue('--color-foreground-primary').trim(),
+          cssBg: css.getPropertyValue('--color-background-primary').trim()};
+}"""
+
+
+def _themes(context: Any, base: str, res: ExplorerResult, watches: list[_Watch]) -> None:
+    """The views use furo's colours, and follow the theme switch without a reload."""
+    page = _open(context, base, "", watches)
+    _ready(page)
+    seen = []
+    for theme in ("light", "dark"):
+        page.evaluate(f"() => document.body.dataset.theme = '{theme}'")
+        page.wait_for_timeout(50)
+        c = page.evaluate(_THEME)
+        seen.append(c)
+        if (c["fg"], c["bg"]) != (c["cssFg"], c["cssBg"]) or not c["fg"]:
+            res.failures.append(f"explorer: {theme} theme colours not followed: {c}")
+    if seen[0]["bg"] == seen[1]["bg"]:
+        res.failures.append("explorer: the views look the same in the light and dark themes")
+    else:
+        res.notes.append(
+            "explorer: views redrawn in furo's colours when the theme switches (background "
+            f"{seen[0]['bg']} → {seen[1]['bg']}, text {seen[0]['fg']} → {seen[1]['fg']})"
+        )
     page.close()
 
 

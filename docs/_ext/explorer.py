@@ -259,8 +259,10 @@ def page_html(data: dict[str, Any], static_alt: str, prefix: str) -> str:
     )
     static = (
         '<div class="sgdx-static" id="sgdx-static">'
+        # Lazy: a hidden image is then not fetched when the explorer runs (without JavaScript,
+        # Chromium and Firefox load lazy images at once).
         f'<img src="{prefix}_static/{STATIC_PNG}" alt="{html.escape(static_alt)}" '
-        'width="840" height="264">'
+        'width="840" height="264" loading="lazy">'
         "<p>This page has an explorer that needs JavaScript: with it you drag the learning rate "
         "(log scale), the momentum, the batch size, the number of updates and the shuffling "
         "seed, and the three views above redraw at once, computed with the same update as "

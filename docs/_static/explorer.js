@@ -765,5 +765,6 @@
       return { median: times[Math.floor(times.length / 2)], max: times[times.length - 1] };
     },
     reducedMotion: () => reduceMotion.matches,
+    colors: () => Object.assign({}, colors),
   };
 })();
