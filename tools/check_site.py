@@ -46,7 +46,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from explorer_check import EXPLORER, check_explorer
+from explorer_check import EXPLORER, check_explorer, link_problem
 from explorer_check import MAX_KB as EXPLORER_MAX_KB
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -437,9 +437,13 @@ class SiteChecker:
         )
 
     def _link_problem(self, base: str, href: str) -> str | None:
+        # The query is not part of the file (urlsplit drops it); links to the explorer's
+        # settings (explorer.html?lr=...) must name settings it has.
         target = url_to_file(self.root, base, href.split("#", maxsplit=1)[0])
         if target is None or not target.is_file():
             return f"{href} -> no such file"
+        if problem := link_problem(href):
+            return problem
         fragment = urllib.parse.unquote(urllib.parse.urlsplit(href).fragment)
         if not fragment:
             return None

@@ -79,8 +79,12 @@ def _trajectory(params: Any, losses: Any) -> dict[str, Any]:
     return {"params": params.tolist(), "losses": losses.tolist()}
 
 
-def reference_runs() -> dict[str, Any]:
-    """Runs of the package for the browser check to compare the page with (float64)."""
+def reference_runs(data: dict[str, Any]) -> dict[str, Any]:
+    """Runs of the package for the browser check to compare the page with (float64).
+
+    ``data`` is the page's data block, stored with the runs so that the check can tell that
+    the page it opens is the one built with them.
+    """
     import torch  # noqa: PLC0415
 
     import sgd_tutorial as st  # noqa: PLC0415
@@ -151,7 +155,7 @@ def reference_runs() -> dict[str, Any]:
         "divergence": blow_up,
         "minibatch": minibatch,
         "bounds": bounds,
-        "data": page_data(),
+        "data": data,
     }
 
 
@@ -327,10 +331,10 @@ def write_reference(app: Sphinx, exception: Exception | None) -> None:
         return
     if DOCNAME not in app.env.found_docs:
         return
-    _build_state(app)  # the PNG, if the page was not re-read this time
+    state = _build_state(app)
     path = Path(app.outdir).parent / REFERENCE
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(reference_runs()), encoding="utf-8")
+    tmp.write_text(json.dumps(reference_runs(state["data"])), encoding="utf-8")
     tmp.replace(path)
 
 

@@ -136,6 +136,9 @@
 
   function readUrl() {
     const q = new URLSearchParams(window.location.search);
+    for (const key of q.keys()) {
+      if (!(key in D.defaults)) notes.push(`ignored unknown setting ${key}`);
+    }
     const get = (name) => (q.has(name) ? q.get(name) : null);
     let v;
     if (get("lr") !== null && (v = clampNumber("lr", get("lr"), LR_MIN, LR_MAX, false)) !== null) {
