@@ -267,12 +267,14 @@ def page_html(data: dict[str, Any], static_alt: str, prefix: str) -> str:
         # Chromium and Firefox load lazy images at once).
         f'<img src="{prefix}_static/{STATIC_PNG}" alt="{html.escape(static_alt)}" '
         'width="840" height="264" loading="lazy">'
-        "<p>This page has an explorer that needs JavaScript: with it you drag the learning rate "
-        "(log scale), the momentum, the batch size, the number of updates and the shuffling "
-        "seed, and the three views above redraw at once, computed with the same update as "
-        "the package. The figure above is what it shows for the tutorials' settings, drawn "
-        f"when the site was built. Full-batch gradient descent on this data is stable for "
-        f"learning rates below 2/λ<sub>max</sub> = {bound:.4g}.</p></div>"
+        "<p>This page has an explorer that needs JavaScript. With it you set the learning "
+        "rate (log scale), the momentum, the batch size, the number of updates and the "
+        "shuffling seed, and three views redraw at once: the path over the loss landscape, "
+        "the data with the current line, and the loss at every update, computed with the "
+        "package's update. The figure above shows the same three views for "
+        f"learning rate {DEFAULTS['lr']}, drawn by the package when the site was built. "
+        "Full-batch gradient descent on this data is stable for learning rates below "
+        f"2/λ<sub>max</sub> = {bound:.4g}.</p></div>"
     )
     return (
         f'<div class="sgdx" id="sgd-explorer" data-prefix="{prefix}">'

@@ -198,6 +198,7 @@
     el.track.style.setProperty("--sgdx-bound", String(Math.min(1, Math.max(0, frac))));
     el.bound.dataset.lr = String(b);
     el.bound.hidden = !(frac >= 0 && frac <= 1);
+    el.bound.dataset.side = frac > 0.7 ? "left" : frac < 0.3 ? "right" : "";
     const formula = state.momentum > 0 ? "(2 + 2β)/λ<sub>max</sub>" : "2/λ<sub>max</sub>";
     el.bound.innerHTML = `<span>${formula} = ${fmt(b, 3)}</span>`;
     el.boundLabel.textContent = `Full-batch gradient descent is stable below ` +
@@ -290,7 +291,7 @@
     ctx.lineWidth = 1;
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    for (const t of niceTicks(fx.xlim[0], fx.xlim[1], 6)) {
+    for (const t of niceTicks(fx.xlim[0], fx.xlim[1], Math.max(3, Math.min(6, (fx.x1 - fx.x0) / 70)))) {
       const x = Math.round(fx.sx(t)) + 0.5;
       ctx.beginPath();
       ctx.moveTo(x, fx.y0);
