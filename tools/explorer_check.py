@@ -429,15 +429,20 @@ def _redraw_time(context: Any, base: str, res: ExplorerResult, watches: list[_Wa
     _ready(page)
     st = page.evaluate(_STATE)
     page.evaluate(f"() => sgdExplorer.redrawTime({REDRAW_REPEATS})")  # warm up
-    t = page.evaluate(f"() => sgdExplorer.redrawTime({REDRAW_REPEATS})")
-    res.figures |= {"redraw_ms_median": t["median"], "redraw_ms_max": t["max"]}
+    warm = page.evaluate(f"() => sgdExplorer.redrawTime({REDRAW_REPEATS})")
+    cold = page.evaluate(f"() => sgdExplorer.redrawTime({REDRAW_REPEATS}, true)")
+    res.figures |= {"redraw_ms_median": warm["median"], "redraw_ms_cold_median": cold["median"]}
     res.notes.append(
-        f"explorer: one redraw of all three views, {st['done']} updates at batch {st['batch']}: "
-        f"median {t['median']:.2f} ms, max {t['max']:.2f} ms over {REDRAW_REPEATS} redraws "
-        f"(limit {REDRAW_MS:g} ms)"
+        f"explorer: one redraw of all three views, {st['done']} updates at batch {st['batch']} "
+        f"(run recomputed, canvases rasterised), median of {REDRAW_REPEATS}: {warm['median']:.2f} ms "
+        f"(max {warm['max']:.2f}); with axes, contours and data redrawn too: "
+        f"{cold['median']:.2f} ms (max {cold['max']:.2f}); limit {REDRAW_MS:g} ms"
     )
-    if not (st["batch"] == 1 and st["done"] == 500) or t["median"] > REDRAW_MS:
-        res.failures.append(f"explorer: redraw {t['median']:.2f} ms > {REDRAW_MS:g} ms ({st})")
+    if not (st["batch"] == 1 and st["done"] == 500):
+        res.failures.append(f"explorer: the redraw was not timed at 500 updates, batch 1 ({st})")
+    for name, t in (("redraw", warm), ("redraw with backgrounds", cold)):
+        if t["median"] > REDRAW_MS:
+            res.failures.append(f"explorer: {name} {t['median']:.2f} ms > {REDRAW_MS:g} ms")
     page.close()
 
 

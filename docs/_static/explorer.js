@@ -755,10 +755,12 @@
     hessianEigenvalues: () => EIG.values.slice(),
     /** Median milliseconds of `repeats` full redraws (the run computed and all three views
         drawn), each finished by reading one pixel back from every canvas, which makes the
-        browser rasterise what was drawn. */
-    redrawTime(repeats) {
+        browser rasterise what was drawn. `cold`: the cached backgrounds (axes, contours, data
+        points) are redrawn too, as after a resize or a theme switch. */
+    redrawTime(repeats, cold = false) {
       const times = [];
       for (let k = 0; k < repeats; k++) {
+        if (cold) for (const view of Object.values(views)) view.background = null;
         const t0 = performance.now();
         compute();
         draw();
