@@ -20,9 +20,18 @@ element id in the target page. Site-wide, the search page must list the learning
 "learning rate", each tutorial's download buttons must serve a ``.py`` that compiles and an
 ``.ipynb`` that validates as nbformat 4, and the gallery's zip downloads must be valid zips.
 
-Screenshots of the home page and of every tutorial, light and dark, go to ``OUT/screenshots``; the
-per-page table goes to stdout and ``OUT/report.md``, the details to ``OUT/report.json``. The exit
-status is 1 when anything failed (each failure is listed), 2 when the check could not run.
+The Explorer page (``explorer.html``) gets its own checks in ``explorer_check.py``: its runs
+against the package's reference runs, the stable-bound mark, settings by URL and keyboard, the
+divergence message, the redraw time, reduced motion, the themes and the page without JavaScript;
+it must weigh at most 300 KB. Links to it may carry its settings as a query
+(``explorer.html?lr=0.1&momentum=0&batch=5&steps=100&seed=0``): the file is resolved without the
+query, and the query must name only settings the explorer has. ``--pages explorer.html`` checks
+only the pages named, without the site-wide checks (for iterating; the full check is the test).
+
+Screenshots of the home page, the explorer and every tutorial, light and dark, go to
+``OUT/screenshots``; the per-page table goes to stdout and ``OUT/report.md``, the details to
+``OUT/report.json``. The exit status is 1 when anything failed (each failure is listed), 2 when
+the check could not run.
 """
 
 from __future__ import annotations
