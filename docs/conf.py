@@ -36,6 +36,7 @@ extensions = [
     "public_api",  # ``.. public-api::`` documents every name of ``sgd_tutorial.__all__``
     "notebooks",  # the downloadable notebooks render the tutorials' raw HTML (exercises)
     "wheel",  # the package's wheel, built at build time, published at the site's root
+    "explorer",  # ``.. explorer::``: the interactive page, its data computed by the package
 ]
 html_math_renderer = "mathml"
 

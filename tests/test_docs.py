@@ -8,6 +8,7 @@ The real browser checks (loading, playing, links, accessibility) are a separate 
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -53,7 +54,7 @@ GLOSSARY_TERMS = [
     "divergence",
     "device",
 ]
-ANIMATION_CALLS = re.compile(r"\b(animate_fit|animate_descent|FitAnimation)\(")
+ANIMATION_CALLS = re.compile(r"\b(animate_fit|animate_descent|FitAnimation|write_video)\(")
 
 
 class Page(HTMLParser):
@@ -87,7 +88,11 @@ class Page(HTMLParser):
         urls = [
             a.get("src", "") for a in self.all("img") + self.all("script") + self.all("source")
         ]
-        urls += [a.get("href", "") for a in self.all("link") if a.get("rel") != "canonical"]
+        # Only links the browser fetches: not rel="next", "prev", "search", "index", ...
+        loaded = {"stylesheet", "icon", "preload", "modulepreload"}
+        urls += [
+            a.get("href", "") for a in self.all("link") if loaded & set(a.get("rel", "").split())
+        ]
         return [u for u in urls if u]
 
 
@@ -304,3 +309,60 @@ def test_downloaded_notebook_runs_from_an_empty_folder(script: Path, tmp_path: P
         shutil.rmtree(videos, ignore_errors=True)
     assert result.returncode == 0, f"{script.name} as a notebook:\n{result.stderr[-3000:]}"
     assert not list(work.iterdir()), f"{script.name} as a notebook left files in its folder"
+
+
+# --------------------------------------------------------------------------- the explorer
+
+EXPLORER_LIMIT = 300_000  # bytes, with everything it loads (issue 13)
+
+
+def explorer_data() -> dict[str, object]:
+    text = (HTML / "explorer.html").read_text(encoding="utf-8")
+    found = re.search(
+        r'<script type="application/json" id="sgdx-json">(.*?)</script>', text, re.DOTALL
+    )
+    assert found, "explorer.html has no data block"
+    data: dict[str, object] = json.loads(found.group(1).replace("<\\/", "</"))
+    return data
+
+
+def test_explorer_numbers_come_from_the_package() -> None:
+    data = explorer_data()
+    tutorials = sgd_tutorial.make_linear_data(100, coef=(3.0, 2.0), seed=0)
+    x, y = tutorials.x.double(), tutorials.y.double()
+    assert data["n"] == len(x)
+    assert data["u"] == x[:, 0].tolist()  # exactly the tutorials' (float32) values
+    assert data["y"] == y.tolist()
+    coef = sgd_tutorial.least_squares(x, y)
+    assert data["least_squares"] == pytest.approx(coef.tolist(), rel=1e-12)
+    assert data["least_squares_loss"] == pytest.approx(float(sgd_tutorial.mse(x @ coef, y)))
+    eigenvalues = sgd_tutorial.hessian_eigenvalues(x).tolist()
+    assert data["hessian_eigenvalues"] == pytest.approx(eigenvalues, rel=1e-12)
+    assert data["max_stable_lr"] == pytest.approx(sgd_tutorial.max_stable_lr(x), rel=1e-12)
+    default_init = inspect.signature(sgd_tutorial.gradient_descent).parameters["init"].default
+    assert data["init"] == list(default_init)
+
+
+def test_explorer_page_is_light_and_in_the_sidebar() -> None:
+    page = Page(HTML / "explorer.html")
+    scripts = [a.get("src", "") for a in page.all("script")]
+    assert "_static/explorer.js" in scripts
+    files = {page.path.resolve()}
+    files |= {t for u in page.resources() if (t := page.local(u)) is not None and t.is_file()}
+    total = sum(f.stat().st_size for f in files)
+    assert total <= EXPLORER_LIMIT, f"explorer.html weighs {total} bytes with what it loads"
+    static = [a for a in page.all("img") if "explorer-static" in a.get("src", "")]
+    assert static, "no static figure for readers without JavaScript"
+    assert len(static[0].get("alt", "")) > 40
+    home = Page(HTML / "index.html")
+    assert "explorer.html" in {a.get("href", "") for a in home.all("a")}
+
+
+def test_explorer_reference_runs_stay_out_of_the_site() -> None:
+    reference = HTML.parent / "explorer-reference.json"
+    assert reference.is_file(), "the docs build writes the browser check's reference runs"
+    assert not list(HTML.rglob("explorer-reference*")), "test data must not be published"
+    runs = json.loads(reference.read_text(encoding="utf-8"))
+    ratios = sorted(r["lr"] / r["bound"] for r in runs["full_batch"])
+    assert ratios[0] < 1 < ratios[-1], "runs on both sides of the stable bound"
+    assert runs["divergence"]["step"] is not None

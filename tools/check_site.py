@@ -20,9 +20,18 @@ element id in the target page. Site-wide, the search page must list the learning
 "learning rate", each tutorial's download buttons must serve a ``.py`` that compiles and an
 ``.ipynb`` that validates as nbformat 4, and the gallery's zip downloads must be valid zips.
 
-Screenshots of the home page and of every tutorial, light and dark, go to ``OUT/screenshots``; the
-per-page table goes to stdout and ``OUT/report.md``, the details to ``OUT/report.json``. The exit
-status is 1 when anything failed (each failure is listed), 2 when the check could not run.
+The Explorer page (``explorer.html``) gets its own checks in ``explorer_check.py``: its runs
+against the package's reference runs, the stable-bound mark, settings by URL and keyboard, the
+divergence message, the redraw time, reduced motion, the themes and the page without JavaScript;
+it must weigh at most 300 KB. Links to it may carry its settings as a query
+(``explorer.html?lr=0.1&momentum=0&batch=5&steps=100&seed=0``): the file is resolved without the
+query, and the query must name only settings the explorer has. ``--pages explorer.html`` checks
+only the pages named, without the site-wide checks (for iterating; the full check is the test).
+
+Screenshots of the home page, the explorer and every tutorial, light and dark, go to
+``OUT/screenshots``; the per-page table goes to stdout and ``OUT/report.md``, the details to
+``OUT/report.json``. The exit status is 1 when anything failed (each failure is listed), 2 when
+the check could not run.
 """
 
 from __future__ import annotations
@@ -45,6 +54,9 @@ from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+
+from explorer_check import EXPLORER, check_explorer, link_problem
+from explorer_check import MAX_KB as EXPLORER_MAX_KB
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -273,8 +285,16 @@ JS_AXE = """async () => {
 class SiteChecker:
     """Check every page of the site at ``root``; screenshots and reports go to ``out``."""
 
-    def __init__(self, root: Path, out: Path, max_kb: int, screenshots: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        out: Path,
+        max_kb: int,
+        screenshots: bool = True,
+        only: list[str] | None = None,
+    ) -> None:
         self.root = root
+        self.only = only  # check only these pages (while iterating); None: the whole site
         self.out = out
         self.max_kb = max_kb
         self.take_screenshots = screenshots
@@ -364,7 +384,9 @@ class SiteChecker:
             res.axe[theme] = counts
             res.axe_rules[theme] = rules
 
-            if self.take_screenshots and (rel == "index.html" or self._is_tutorial(rel)):
+            if self.take_screenshots and (
+                rel in ("index.html", EXPLORER) or self._is_tutorial(rel)
+            ):
                 shot = self.out / "screenshots" / f"{rel[:-5].replace('/', '__')}-{theme}.png"
                 page.evaluate(JS_SHOW_VIDEOS)
                 page.screenshot(path=str(shot), full_page=True)
@@ -390,8 +412,9 @@ class SiteChecker:
             sizes = [f.stat().st_size for f in files if f is not None and f.is_file()]
             res.weight = sum(sizes)
             res.resources = len(sizes)
-            if res.weight > self.max_kb * 1024:
-                res.failures.append(f"page weight {res.weight / 1024:.0f} KB > {self.max_kb} KB")
+            limit = EXPLORER_MAX_KB if rel == EXPLORER else self.max_kb
+            if res.weight > limit * 1024:
+                res.failures.append(f"page weight {res.weight / 1024:.0f} KB > {limit} KB")
 
     @staticmethod
     def _is_tutorial(rel: str) -> bool:
@@ -423,9 +446,13 @@ class SiteChecker:
         )
 
     def _link_problem(self, base: str, href: str) -> str | None:
+        # The query is not part of the file (urlsplit drops it); links to the explorer's
+        # settings (explorer.html?lr=...) must name settings it has.
         target = url_to_file(self.root, base, href.split("#", maxsplit=1)[0])
         if target is None or not target.is_file():
             return f"{href} -> no such file"
+        if problem := link_problem(href):
+            return problem
         fragment = urllib.parse.unquote(urllib.parse.urlsplit(href).fragment)
         if not fragment:
             return None
@@ -551,6 +578,10 @@ class SiteChecker:
 
         start = time.perf_counter()
         pages = list_pages(self.root)
+        if self.only is not None:
+            missing = sorted(set(self.only) - set(pages))
+            self.report.site_failures += [f"{p}: no such page" for p in missing]
+            pages = [p for p in pages if p in self.only]
         tutorials = [p for p in pages if self._is_tutorial(p)]
         results = {p: PageResult(p) for p in pages}
         with serve(self.root) as (base, server_log), sync_playwright() as pw:
@@ -576,10 +607,14 @@ class SiteChecker:
                         self.check_page(context, base, rel, theme, results[rel])
                         results[rel].seconds += time.perf_counter() - t0
                         print(f"  {theme:5} {rel}", file=sys.stderr, flush=True)
-                    if theme == THEMES[0]:
+                    if theme == THEMES[0] and self.only is None:
                         self.check_search(context, base)
                         self.check_downloads(context, base, tutorials)
                     context.close()
+                if EXPLORER in pages:
+                    found = check_explorer(browser, base, self.root)
+                    self.report.site_failures += found.failures
+                    self.report.notes += found.notes
             finally:
                 browser.close()
             self.check_links(base)
@@ -667,6 +702,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="where screenshots and the report go")
     parser.add_argument("--max-kb", type=int, default=1024, help="page weight limit (KB)")
     parser.add_argument("--no-screenshots", action="store_true")
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        metavar="PAGE",
+        help="check only these pages (e.g. explorer.html), without the site-wide checks",
+    )
     args = parser.parse_args(argv)
 
     html: Path = args.html.resolve()
@@ -694,7 +735,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "screenshots").mkdir(parents=True, exist_ok=True)
 
     print(f"Checking {html} in {CHROMIUM} ...", file=sys.stderr)
-    report = SiteChecker(html, out, args.max_kb, not args.no_screenshots).run()
+    report = SiteChecker(html, out, args.max_kb, not args.no_screenshots, args.pages).run()
     print(write_report(report, out))
     return 1 if report.failures() else 0
 
