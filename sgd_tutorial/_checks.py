@@ -180,4 +180,3 @@ def check_init(init: object, k: int, name: str = "init") -> list[float]:
         msg = f"{name} must contain only finite values, got {_describe(init)}"
         raise ValueError(msg)
     return floats
-
