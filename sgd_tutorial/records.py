@@ -11,7 +11,7 @@ from torch import Tensor
 
 from sgd_tutorial import _checks as check
 from sgd_tutorial._checks import SeedLike
-from sgd_tutorial.devices import resolve_device
+from sgd_tutorial.data import resolve_device
 
 __all__ = ["DivergenceError", "Fit", "Step"]
 
