@@ -83,11 +83,8 @@ def make_linear_data(n: int = 100, coef: Sequence[float] | Tensor = (3.0, 2.0), 
     noise : {"uniform", "normal", "none"}, default "uniform"
         ``noise_scale`` times ``U(0, 1)`` (as in the lesson: its mean, 0.5, ends up in the
         intercept), or times ``N(0, 1)``, or nothing.
-    noise_scale : float, default 1.0
     seed : int, torch.Generator or None
         Drawn on the CPU, so a seed gives the same data on every ``device`` (None: the CPU).
-    device : str, torch.device or None
-    dtype : torch.dtype, default torch.float32
 
     Examples
     --------

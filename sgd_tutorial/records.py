@@ -49,11 +49,7 @@ class Fit:
 
 @dataclass(frozen=True)
 class Step:
-    """One update of :func:`iter_sgd`.
-
-    Its index and epoch, the batch's indices, the params after it and the batch's loss before it
-    (tensors on the device).
-    """
+    """One update of :func:`iter_sgd`: its batch's indices, params after it, loss before it."""
 
     index: int
     epoch: int
