@@ -1,8 +1,4 @@
-"""Argument checks, declared once and used by every public function.
-
-Each check returns the value in the form the code needs, or raises a ``TypeError`` or
-``ValueError`` naming the parameter and the value, where the mistake was made.
-"""
+"""Argument checks, declared once: each returns the value or names the parameter and value."""
 
 from __future__ import annotations
 
@@ -15,19 +11,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
+# fmt: off
 __all__ = [
-    "check_data",
-    "check_flag",
-    "check_float_tensor",
-    "check_init",
-    "check_int",
-    "check_lr",
-    "check_momentum",
-    "check_positive_int",
-    "check_real",
-    "check_x",
-    "make_generator",
+    "check_data", "check_flag", "check_float_tensor", "check_init", "check_int", "check_lr",
+    "check_momentum", "check_positive_int", "check_real", "check_x", "make_generator",
 ]
+# fmt: on
 
 SeedLike = int | torch.Generator | None
 
@@ -102,10 +91,7 @@ def check_flag(name: str, value: object) -> bool:
 
 
 def make_generator(seed: object) -> torch.Generator:
-    """A CPU generator for ``seed`` (an int, a CPU ``torch.Generator`` or None: fresh randomness).
-
-    Draws happen on the CPU so that a seed gives the same numbers on every device.
-    """
+    """A CPU generator (a seed gives the same draws on every device); None: fresh randomness."""
     if isinstance(seed, torch.Generator):
         if seed.device.type != "cpu":
             raise _fail(ValueError, "seed", "a CPU torch.Generator", seed.device)

@@ -1,4 +1,4 @@
-"""Synthetic data for linear regression, as in the lesson."""
+"""Synthetic data for linear regression, as in the lesson, and the device it lives on."""
 
 from __future__ import annotations
 
@@ -12,19 +12,47 @@ import torch
 from torch import Tensor
 
 from sgd_tutorial._checks import SeedLike, check_init, check_int, check_real, make_generator
-from sgd_tutorial.devices import resolve_device
 
-__all__ = ["LinearData", "make_linear_data"]
+__all__ = ["LinearData", "available_devices", "make_linear_data", "resolve_device"]
 
-Noise = Literal["uniform", "normal", "none"]
+
+def available_devices() -> list[torch.device]:
+    """The devices this machine can compute on: the CPU, every CUDA device, then MPS."""
+    devices = [torch.device("cpu")]
+    devices += [torch.device("cuda", i) for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    return devices + ([torch.device("mps")] if mps and mps.is_available() else [])
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """Turn a device name into an available ``torch.device``.
+
+    ``"auto"`` picks CUDA, then MPS, then the CPU; any other name (``"cuda:1"``) must exist
+    here, or a ``ValueError`` lists the devices there are. ``"cuda"`` becomes ``cuda:0``.
+    """
+    if not isinstance(cast(object, device), str | torch.device):
+        msg = f"device must be a str or torch.device, got {type(device).__name__}"
+        raise TypeError(msg)
+    available = available_devices()
+    if device == "auto":
+        return max(available, key=lambda d: ["cpu", "mps", "cuda"].index(d.type))
+    names = ", ".join(map(str, available))
+    try:
+        wanted = torch.device(device)
+    except RuntimeError:
+        msg = f"device {device!r} is not a device name; available devices: {names}"
+        raise ValueError(msg) from None
+    if str(wanted) == "cuda" and torch.cuda.is_available():
+        wanted = torch.device("cuda", torch.cuda.current_device())
+    if wanted not in available:
+        msg = f"device {str(device)!r} is not available on this machine; available devices: {names}"  # fmt: skip
+        raise ValueError(msg)
+    return wanted
 
 
 @dataclass(frozen=True)
 class LinearData:
-    """Inputs ``x`` ``(n, k)``, targets ``y`` ``(n,)`` and the true ``coef``.
-
-    The last column of ``x`` is ones: the intercept is the last coefficient.
-    """
+    """Inputs ``x`` ``(n, k)`` (the last column is ones), targets ``y`` ``(n,)``, true ``coef``."""
 
     x: Tensor
     y: Tensor
@@ -36,18 +64,12 @@ class LinearData:
         return int(self.x.shape[0])
 
 
-def make_linear_data(
-    n: int = 100,
-    coef: Sequence[float] | Tensor = (3.0, 2.0),
-    *,
-    low: float = -1.0,
-    high: float = 1.0,
-    noise: Noise = "uniform",
-    noise_scale: float = 1.0,
-    seed: SeedLike = None,
-    device: str | torch.device | None = None,
-    dtype: torch.dtype = torch.float32,
-) -> LinearData:
+def make_linear_data(n: int = 100, coef: Sequence[float] | Tensor = (3.0, 2.0), *,
+                     low: float = -1.0, high: float = 1.0,
+                     noise: Literal["uniform", "normal", "none"] = "uniform",
+                     noise_scale: float = 1.0, seed: SeedLike = None,
+                     device: str | torch.device | None = None,
+                     dtype: torch.dtype = torch.float32) -> LinearData:  # fmt: skip
     """Draw ``n`` samples of ``y = x @ coef + noise``, as the lesson does.
 
     Parameters
@@ -61,11 +83,8 @@ def make_linear_data(
     noise : {"uniform", "normal", "none"}, default "uniform"
         ``noise_scale`` times ``U(0, 1)`` (as in the lesson: its mean, 0.5, ends up in the
         intercept), or times ``N(0, 1)``, or nothing.
-    noise_scale : float, default 1.0
     seed : int, torch.Generator or None
         Drawn on the CPU, so a seed gives the same data on every ``device`` (None: the CPU).
-    device : str, torch.device or None
-    dtype : torch.dtype, default torch.float32
 
     Examples
     --------
@@ -81,9 +100,7 @@ def make_linear_data(
         msg = f"coef must have at least 2 values (slopes, then the intercept), got {coef!r}"
         raise ValueError(msg)
     coefs = check_init(coef, len(coef), "coef")
-    low, high = (
-        check_real(k, v, math.isfinite, "finite") for k, v in (("low", low), ("high", high))
-    )
+    low, high = (check_real(k, v, math.isfinite, "finite") for k, v in (("low", low), ("high", high)))  # fmt: skip
     if not low < high:
         msg = f"low must be < high, got low={low!r} and high={high!r}"
         raise ValueError(msg)
@@ -97,9 +114,8 @@ def make_linear_data(
     target = torch.device("cpu") if device is None else resolve_device(device)
     generator = make_generator(seed)
 
-    k = len(coefs)
     true_coef = torch.tensor(coefs, dtype=dtype)
-    x = torch.ones(n, k, dtype=dtype)
+    x = torch.ones(n, len(coefs), dtype=dtype)
     x[:, :-1].uniform_(low, high, generator=generator)
     y = x @ true_coef
     if noise == "uniform":

@@ -44,19 +44,18 @@ def sgd_distributed(
 ) -> Fit:  # fmt: skip
     """Fit ``y ≈ x @ p`` by data-parallel minibatch SGD: :func:`~sgd_tutorial.sgd` over ranks.
 
-    Call it in every process of the group with the same arguments (the full data on each; a
-    rank reads only its rows). Each epoch every rank draws the same order from ``seed`` (None:
-    rank 0's draw is shared); a global batch of ``batch_size`` rows, a multiple of the world
-    size, is split into contiguous slices, one per rank. The ranks first exchange their settings
-    and whether their own checks passed, so a bad argument raises the same error on every rank
-    instead of leaving the others waiting. ``group``: the ranks to use (None: all); ``device``:
-    where this rank computes (gloo for CPUs, NCCL with ``device=f"cuda:{local_rank}"``).
+    Call it in every rank of ``group`` (None: all) with the same arguments and the full data.
+    Each epoch the ranks draw one order from ``seed`` (None: rank 0's draw); each global batch
+    of ``batch_size`` rows, a multiple of the world size, is split into one slice per rank.
+    ``device``: this rank's (gloo for CPUs, NCCL with ``device=f"cuda:{local_rank}"``).
 
     Returns
     -------
     Fit
         The same on every rank, equal to ``sgd`` with the same settings up to rounding.
     """
+    # The ranks first exchange their settings and whether their own checks passed, so a bad
+    # argument raises the same error on every rank instead of leaving the others waiting.
     rank, world = _world(group)
     try:
         run = _Run(x, y, init, lr, epochs, batch_size, shuffle, drop_last, momentum, seed, device)

@@ -95,15 +95,15 @@ def gradient_descent(x: Tensor, y: Tensor, init: object = (-1.0, 1.0), *, lr: fl
         Inputs ``(n, k)`` (a column of ones gives the intercept) and targets ``(n,)``.
     init : sequence of float, Tensor or array, default (-1.0, 1.0)
         The ``k`` starting parameters.
-    lr, steps, momentum : float, int, float
-        Learning rate (> 0), number of updates, heavy-ball momentum in ``[0, 1)``.
+    momentum : float, default 0.0
+        Heavy-ball momentum, in ``[0, 1)``.
     device : str, torch.device or None
         Where to compute; ``None``: where ``x`` is.
 
-    Returns
-    -------
-    Fit
-        Or a :class:`DivergenceError` (with the stable bound of ``lr``) on NaN or inf.
+    Raises
+    ------
+    DivergenceError
+        On NaN or inf, with the stable bound of ``lr``.
     """
     x, y, p = records._setup(x, y, init, device)
     lr, beta = check.check_lr(lr), check.check_momentum(momentum)

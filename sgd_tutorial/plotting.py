@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from torch import Tensor
 
 from sgd_tutorial._checks import check_data, check_positive_int, check_real
-from sgd_tutorial.closed_form import least_squares
+from sgd_tutorial.losses import least_squares
 from sgd_tutorial.optimize import Fit
 
 __all__ = ["plot_data", "plot_fit", "plot_landscape", "plot_losses"]

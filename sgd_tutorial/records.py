@@ -11,7 +11,7 @@ from torch import Tensor
 
 from sgd_tutorial import _checks as check
 from sgd_tutorial._checks import SeedLike
-from sgd_tutorial.devices import resolve_device
+from sgd_tutorial.data import resolve_device
 
 __all__ = ["DivergenceError", "Fit", "Step"]
 
@@ -49,11 +49,7 @@ class Fit:
 
 @dataclass(frozen=True)
 class Step:
-    """One update of :func:`iter_sgd`.
-
-    Its index and epoch, the batch's indices, the params after it and the batch's loss before it
-    (tensors on the device).
-    """
+    """One update of :func:`iter_sgd`: its batch's indices, params after it, loss before it."""
 
     index: int
     epoch: int
