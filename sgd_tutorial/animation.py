@@ -34,9 +34,8 @@ from sgd_tutorial.plotting import _Data, _fits, _landscape, _numpy, plot_data
 
 __all__ = ["FitAnimation", "animate_descent", "animate_fit"]
 
-# ffmpeg's options per file type. Browsers play H.264 in yuv420p, which needs even sides (an
-# odd one is padded); faststart puts the index first, so that the video plays while loading.
-# A GIF gets one palette for all its frames, and no dithering: crisp lines, a small file.
+# Browsers play H.264 in yuv420p, which needs even sides (pad), from its index first (faststart).
+# A GIF gets one palette for all its frames and no dithering: crisp lines, a small file.
 _OUTPUT = {
     ".mp4": "-vf pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white -c:v libx264 -preset veryfast "
     "-tune animation -crf 28 -pix_fmt yuv420p -movflags +faststart",
@@ -90,12 +89,10 @@ class FitAnimation:
         if suffix in self._encoded:
             return self._encoded[suffix]
         width, height = self.figure.canvas.get_width_height(physical=True)
-        raw = (
-            f"-loglevel error -f rawvideo -pix_fmt rgba -s {width}x{height} -framerate {self.fps}"
-        )
+        raw = f"-f rawvideo -pix_fmt rgba -s {width}x{height} -framerate {self.fps} -i -"
         with tempfile.TemporaryDirectory() as folder:
             out, log = Path(folder, "out" + suffix), Path(folder, "log")
-            command = [imageio_ffmpeg.get_ffmpeg_exe(), *raw.split(), "-i", "-"]
+            command = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", *raw.split()]
             command += [*_OUTPUT[suffix].split(), str(out)]
             with log.open("wb") as stderr:
                 ffmpeg = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=stderr)
@@ -125,10 +122,9 @@ class FitAnimation:
     _repr_html_ = to_html
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the animation to ``path``, whole or not at all, and return it as a Path.
+        """Write ``*.mp4``, ``*.gif`` or ``*.html`` (a page), whole or not at all; return the path.
 
-        The suffix gives the format: ``.mp4`` (H.264, plays in every browser), ``.gif``, or
-        ``.html`` (a page with the video). A file it replaces keeps its permissions.
+        A file it replaces keeps its permissions.
         """
         target = Path(path)
         if (suffix := target.suffix.lower()) not in (".gif", ".html", ".mp4"):
@@ -207,10 +203,9 @@ def animate_fit(
 ) -> FitAnimation:
     """The data, and the fitted line at each step of ``fit``, as a :class:`FitAnimation`.
 
-    ``x`` and ``y`` are as for :func:`~sgd_tutorial.plot_data`. It shows at most ``max_frames``
-    frames (at least 2): the first and last steps and others between, denser at the start, where
-    the line moves most. ``figure`` goes to :func:`matplotlib.pyplot.figure`, such as ``figsize``
-    (default 6.4 × 4.8 inches) and ``dpi`` (default 100).
+    ``x, y`` as for :func:`~sgd_tutorial.plot_data`. At most ``max_frames`` frames (at least 2),
+    denser at the start, where the line moves most. ``figure`` goes to
+    :func:`matplotlib.pyplot.figure`: ``figsize`` (default 6.4 × 4.8 inches), ``dpi`` (100).
     """
     return _animate(x, y, fit, None, False, max_frames=max_frames, fps=fps, **figure)
 

@@ -28,10 +28,10 @@ def _numpy(tensor: Tensor) -> Array:
 
 
 class _Data:
-    """The data as float64 arrays, and the exact MSE at any ``(slope, intercept)``.
+    """The data as float64 arrays, and the MSE at any ``(slope, intercept)``, exactly.
 
-    ``mse(p) = (p - best)ᵀ H (p - best) + floor``, with ``H = xᵀx / n`` and ``floor`` measured
-    from the residuals of the least-squares ``best``; expanded in ``p``, it cancels for large ``y``.
+    ``mse(p) = (p - best)ᵀ (xᵀx / n) (p - best) + floor``, ``floor`` from the least-squares
+    residuals; expanded in ``p`` it would cancel for large ``y``.
     """
 
     def __init__(self, x: object, y: object) -> None:
