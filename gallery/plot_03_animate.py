@@ -124,7 +124,8 @@ fit_animation = animate_fit(x, y, gd, max_frames=len(params), fps=20)
 start = time.perf_counter()
 ours = fit_animation.to_html()
 ours_seconds = time.perf_counter() - start
-print(f"animate_fit, {fit_animation.frames} frames of {fit_animation.size} pixels")
+size = fit_animation.figure.canvas.get_width_height()
+print(f"animate_fit, {fit_animation.frames} frames of {size} pixels")
 print(f"to_html():        {ours_seconds:5.2f} s, {len(ours) / 1024:7.0f} KiB of HTML")
 print(
     f"against to_html5_video(): {html5_seconds / ours_seconds:.1f} times faster, "

@@ -1,8 +1,7 @@
 """Animations of a fit: the line finding the data, and the paths over the loss landscape.
 
-Fast because what does not move is drawn once: each frame redraws only the moving artists over
-a copy of it (blitting) and pipes the pixels to the ffmpeg of the imageio-ffmpeg wheel.
-``matplotlib.animation`` redraws the whole figure for every frame, over ten times slower.
+Each frame redraws only what moves, over a copy of the rest (blitting), and pipes its pixels to
+imageio-ffmpeg's ffmpeg: over ten times faster than ``matplotlib.animation``, which redraws all.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +34,8 @@ from sgd_tutorial.plotting import _Data, _fits, _landscape, _numpy, plot_data
 
 __all__ = ["FitAnimation", "animate_descent", "animate_fit"]
 
-# ffmpeg's options per file type. Browsers play H.264 in yuv420p, which needs even sides (an
-# odd one is padded); faststart puts the index first, so that the video plays while loading.
-# A GIF gets one palette for all its frames, and no dithering: crisp lines, a small file.
+# Browsers play H.264 in yuv420p, which needs even sides (pad), from its index first (faststart).
+# A GIF gets one palette for all its frames and no dithering: crisp lines, a small file.
 _OUTPUT = {
     ".mp4": "-vf pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white -c:v libx264 -preset veryfast "
     "-tune animation -crf 28 -pix_fmt yuv420p -movflags +faststart",
@@ -50,20 +47,8 @@ _OUTPUT = {
 class FitAnimation:
     """An animation that plays inline (Jupyter, the tutorials' pages) and saves itself.
 
-    Parameters
-    ----------
-    figure : Figure
-        The figure at the last frame: the still picture (and a page's thumbnail).
-    artists : sequence of Artist
-        The artists that change between frames; the rest is drawn once.
-    update : callable
-        ``update(i)`` sets the artists to frame ``i``, from 0 to ``frames - 1``.
-    frames : int
-        Number of frames.
-    fps : float, default 30
-        Frames per second.
-    description : str, default "Animation"
-        What it shows, in words: the video's accessible label.
+    ``update(i)`` sets the ``artists`` that move to frame ``i`` of ``frames``; the rest of the
+    ``figure`` is drawn once. ``description`` (the video's accessible label) says what it shows.
     """
 
     figure: Figure
@@ -104,12 +89,11 @@ class FitAnimation:
         if suffix in self._encoded:
             return self._encoded[suffix]
         width, height = self.figure.canvas.get_width_height(physical=True)
-        rate = Fraction(self.fps).limit_denominator(1_000_000)
+        raw = f"-f rawvideo -pix_fmt rgba -s {width}x{height} -framerate {self.fps} -i -"
         with tempfile.TemporaryDirectory() as folder:
             out, log = Path(folder, "out" + suffix), Path(folder, "log")
-            command = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-f", "rawvideo"]
-            command += ["-pix_fmt", "rgba", "-s", f"{width}x{height}", "-framerate", str(rate)]
-            command += ["-i", "-", *_OUTPUT[suffix].split(), str(out)]
+            command = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", *raw.split()]
+            command += [*_OUTPUT[suffix].split(), str(out)]
             with log.open("wb") as stderr:
                 ffmpeg = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=stderr)
             try:
@@ -135,17 +119,12 @@ class FitAnimation:
             f'<source type="video/mp4" src="data:video/mp4;base64,{mp4}"></video>'
         )
 
-    def _repr_html_(self) -> str:
-        return self.to_html()
+    _repr_html_ = to_html
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the animation to a file, whole or not at all, in the format of its suffix.
+        """Write ``*.mp4``, ``*.gif`` or ``*.html`` (a page), whole or not at all; return the path.
 
-        Parameters
-        ----------
-        path : str or os.PathLike
-            ``*.mp4`` (H.264, plays in every browser), ``*.gif``, or ``*.html`` (a page with
-            the video). A file it replaces keeps its permissions.
+        A file it replaces keeps its permissions.
         """
         target = Path(path)
         if (suffix := target.suffix.lower()) not in (".gif", ".html", ".mp4"):
@@ -190,7 +169,8 @@ def _animate(
     # Only those rows are read (a shorter run stays at its end): the trails hold at most
     # max_frames points, however many steps the runs took.
     paths = [_numpy(fit.params[np.minimum(steps, fit.steps)]) for fit in checked]
-    losses, heights = [data.loss(path) for path in paths], data.lines(np.stack(paths))
+    losses = [data.loss(path) for path in paths]
+    heights = np.stack([path[:, :1] * data.ends + path[:, 1:] for path in paths])  # at the ends
     figure = plt.figure(**{"figsize": (10, 4.4) if landscape else (6.4, 4.8), **kw})
     left = plot_data(x, y, ax=figure.add_subplot(1, 1 + landscape, 1))
     lines = left.plot(data.ends, heights[:, -1].T, lw=2.5, label=names)  # one line per fit
@@ -221,22 +201,11 @@ def _animate(
 def animate_fit(
     x: Tensor, y: Tensor, fit: Fit, *, max_frames: int = 100, fps: float = 30, **figure: Any
 ) -> FitAnimation:
-    """The data, and the fitted line at each step of a fit.
+    """The data, and the fitted line at each step of ``fit``, as a :class:`FitAnimation`.
 
-    Parameters
-    ----------
-    x, y : Tensor
-        Inputs ``(n, 2)``, the feature then a column of ones, and targets ``(n,)``.
-    fit : Fit
-        The run, from :func:`~sgd_tutorial.gradient_descent` or :func:`~sgd_tutorial.sgd`.
-    max_frames : int, default 100
-        At most this many frames, at least 2: the first and last steps, and others between,
-        denser at the start, where the line moves most.
-    fps : float, default 30
-        Frames per second.
-    **figure
-        Passed to :func:`matplotlib.pyplot.figure`, such as ``figsize`` (default 6.4 × 4.8
-        inches) and ``dpi`` (default 100).
+    ``x, y`` as for :func:`~sgd_tutorial.plot_data`. At most ``max_frames`` frames (at least 2),
+    denser at the start, where the line moves most. ``figure`` goes to
+    :func:`matplotlib.pyplot.figure`: ``figsize`` (default 6.4 × 4.8 inches), ``dpi`` (100).
     """
     return _animate(x, y, fit, None, False, max_frames=max_frames, fps=fps, **figure)
 
@@ -253,15 +222,7 @@ def animate_descent(
 ) -> FitAnimation:
     """Fits moving over the loss landscape, beside the lines they draw through the data.
 
-    Parameters
-    ----------
-    x, y, max_frames, fps
-        As for :func:`animate_fit`; the paths pass through the steps shown.
-    fits : Fit or sequence of Fit
-        The runs, step by step; a shorter run stays at its end.
-    labels : sequence of str, optional
-        One per fit; by default how each was made (``"GD, lr 0.1"``).
-    **figure
-        Passed to :func:`matplotlib.pyplot.figure` (default ``figsize`` 10 × 4.4 inches).
+    A shorter run stays at its end. ``labels`` are as for :func:`~sgd_tutorial.plot_losses`, the
+    rest as for :func:`animate_fit` (but the default ``figsize`` is 10 × 4.4 inches).
     """
     return _animate(x, y, fits, labels, True, max_frames=max_frames, fps=fps, **figure)

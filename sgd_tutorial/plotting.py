@@ -1,8 +1,6 @@
 """Static plots of a fit: the data, a line, loss curves and the loss landscape.
 
-Each draws on ``ax`` (by default the current axes) and returns it. ``x`` is ``(n, 2)``, the
-feature then a column of ones, so parameters are ``(slope, intercept)``. Tensors may require
-grad or live on any device: the plots read a detached float64 copy on the CPU.
+Tensors may require grad or live on any device: the plots read a detached float64 copy on the CPU.
 """
 
 from __future__ import annotations
@@ -30,11 +28,10 @@ def _numpy(tensor: Tensor) -> Array:
 
 
 class _Data:
-    """The data as float64 arrays, and the MSE at any ``(slope, intercept)`` without them.
+    """The data as float64 arrays, and the MSE at any ``(slope, intercept)``, exactly.
 
-    ``mse(p) = (p - best)ᵀ H (p - best) + floor``, with ``H = xᵀx / n`` and ``floor`` the MSE of
-    the least-squares ``best`` from its residuals, is exact; ``pᵀHp - 2pᵀxᵀy / n + yᵀy / n``
-    cancels to nothing when ``y`` is large.
+    ``mse(p) = (p - best)ᵀ (xᵀx / n) (p - best) + floor``, ``floor`` from the least-squares
+    residuals; expanded in ``p`` it would cancel for large ``y``.
     """
 
     def __init__(self, x: object, y: object) -> None:
@@ -52,9 +49,6 @@ class _Data:
         d = params - self.best
         return np.asarray(np.einsum("...i,ij,...j->...", d, self.hessian, d) + self.floor)
 
-    def lines(self, params: Array) -> Array:
-        return np.asarray(params[..., :1] * self.ends + params[..., 1:])  # heights at the ends
-
 
 def _fits(
     fits: object, labels: Sequence[str] | None, name: str = "fits", k: int | None = 2
@@ -64,6 +58,7 @@ def _fits(
     if isinstance(items, str) or not isinstance(items, Sequence) or not items:
         msg = f"{name} must be a Fit or a non-empty sequence of Fit, got {type(fits).__name__}"
         raise TypeError(msg)
+    names = []
     for i, fit in enumerate(items):
         where = name if isinstance(fits, Fit) else f"{name}[{i}]"
         if not isinstance(fit, Fit):
@@ -72,16 +67,15 @@ def _fits(
         if k is not None and fit.params.shape[1] != k:
             msg = f"{where} has {fit.params.shape[1]} parameters per step but x has {k} columns"
             raise ValueError(msg)
-    names = [_label(fit) for fit in items] if labels is None else list(labels)
+        kind = "GD" if fit.epochs is None else f"SGD, batch {fit.batch_size}"
+        momentum = f", momentum {fit.momentum:g}" if fit.momentum else ""
+        names.append(f"{kind}, lr {fit.lr:g}{momentum}")
+    if labels is not None:
+        names = list(labels)
     if isinstance(labels, str) or len(names) != len(items):
         msg = f"labels must give one label per fit ({len(items)}), got {labels!r}"
         raise ValueError(msg)
     return list(items), names
-
-
-def _label(fit: Fit) -> str:
-    kind = "GD" if fit.epochs is None else f"SGD, batch {fit.batch_size}"
-    return f"{kind}, lr {fit.lr:g}" + (f", momentum {fit.momentum:g}" if fit.momentum else "")
 
 
 def _landscape(
@@ -109,26 +103,15 @@ def _landscape(
 
 
 def plot_data(x: Tensor, y: Tensor, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
-    """Scatter the data, the feature ``x[:, 0]`` against the target ``y``.
+    """Scatter the data: the feature ``x[:, 0]`` against the target ``y``.
 
-    Parameters
-    ----------
-    x, y : Tensor
-        Inputs ``(n, 2)``, the feature then a column of ones, and targets ``(n,)``.
-    ax : Axes, optional
-        Where to draw, returned; by default the current axes.
-    **kwargs
-        Passed to :meth:`~matplotlib.axes.Axes.scatter`.
+    ``x`` is ``(n, 2)``, the feature then a column of ones (so parameters are ``(slope,
+    intercept)``), and ``y`` is ``(n,)``. Like every plot here it draws on ``ax``, by default the
+    current axes, and returns it. ``kwargs`` go to :meth:`~matplotlib.axes.Axes.scatter`.
     """
     data, ax = _Data(x, y), ax or plt.gca()
-    style: dict[str, Any] = {
-        "s": 14,
-        "color": "0.45",
-        "linewidths": 0,
-        "label": "data",
-        "zorder": 2,
-    }
-    ax.scatter(data.u, data.y, **(style | kwargs))
+    kwargs = {"s": 14, "color": "0.45", "linewidths": 0, "label": "data", "zorder": 2, **kwargs}
+    ax.scatter(data.u, data.y, **kwargs)
     ax.set(xlabel="x", ylabel="y")
     return ax
 
@@ -143,20 +126,11 @@ def plot_fit(
     data: bool = True,
     **kwargs: Any,
 ) -> Axes:
-    """Draw the line ``slope * x + intercept`` over the data.
+    """Draw the line ``slope * x + intercept`` over the data (``data=False``: the line alone).
 
-    Parameters
-    ----------
-    x, y, ax
-        As for :func:`plot_data`.
-    coef : Fit, Tensor or sequence of 2 floats
-        ``(slope, intercept)``, or a :class:`~sgd_tutorial.Fit` (its last parameters).
-    label : str, optional
-        The line's legend label; by default its equation.
-    data : bool, default True
-        Whether to scatter the data too.
-    **kwargs
-        Passed to :meth:`~matplotlib.axes.Axes.plot`.
+    ``coef`` is ``(slope, intercept)``, or a :class:`~sgd_tutorial.Fit` (its last parameters);
+    ``label`` defaults to the line's equation; ``kwargs`` go to :meth:`~matplotlib.axes.Axes.plot`;
+    the rest is as for :func:`plot_data`.
     """
     points, ax = _Data(x, y), ax or plt.gca()
     try:
@@ -167,11 +141,8 @@ def plot_fit(
     if data:
         plot_data(x, y, ax=ax)
     sign = "-" if intercept < 0 else "+"
-    style: dict[str, Any] = {
-        "lw": 2.5,
-        "label": label or f"y = {slope:.3g} x {sign} {abs(intercept):.3g}",
-    }
-    ax.plot(points.ends, points.lines(np.array([slope, intercept])), **(style | kwargs))
+    label = label or f"y = {slope:.3g} x {sign} {abs(intercept):.3g}"
+    ax.plot(points.ends, slope * points.ends + intercept, **{"lw": 2.5, "label": label, **kwargs})
     ax.legend()
     return ax
 
@@ -184,20 +155,10 @@ def plot_losses(
     minimum: float | Tensor | None = None,
     log: bool = True,
 ) -> Axes:
-    """Draw the loss recorded at each update of one or more fits.
+    """Draw the loss recorded at each update of one or more fits, on a log axis if ``log``.
 
-    Parameters
-    ----------
-    fits : Fit or sequence of Fit
-        The runs.
-    ax : Axes, optional
-        Where to draw, returned; by default the current axes.
-    labels : sequence of str, optional
-        One per fit; by default how each was made (``"GD, lr 0.1"``).
-    minimum : float or Tensor, optional
-        A dashed line labelled "least squares", such as the closed form's MSE.
-    log : bool, default True
-        A logarithmic loss axis, on which a geometric fall is a straight line.
+    ``labels`` give one per fit, by default how each was made (``"GD, lr 0.1"``); ``minimum``
+    adds a dashed line labelled "least squares", such as the closed form's MSE.
     """
     checked, names = _fits(fits, labels, k=None)
     ax = ax or plt.gca()
@@ -220,18 +181,10 @@ def plot_landscape(
     labels: Sequence[str] | None = None,
     levels: int = 12,
 ) -> Axes:
-    """Draw the MSE's contours over (slope, intercept), its minimum, and the paths of fits.
+    """Draw the MSE's contours over (slope, intercept), its minimum, and the paths of ``fits``.
 
-    Parameters
-    ----------
-    x, y, ax
-        As for :func:`plot_data`.
-    fits : Fit or sequence of Fit, optional
-        Runs whose paths are drawn, from a dot at their start.
-    labels : sequence of str, optional
-        One per fit; by default how each was made.
-    levels : int, default 12
-        Number of contour lines, spaced geometrically above the minimum.
+    Each path starts at a dot; ``levels`` contour lines are spaced geometrically above the
+    minimum; the rest is as for :func:`plot_data` and :func:`plot_losses`.
     """
     data, levels = _Data(x, y), check_positive_int("levels", levels)
     checked, names = ([], []) if fits is None else _fits(fits, labels)
