@@ -40,7 +40,7 @@ NUMBER = r"([-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
 # Calls that make an animation: a tutorial with one must write it to a file when run as a script.
 ANIMATES = re.compile(r"\b(animate_fit|animate_descent|FuncAnimation)\(")
 # An absolute path to a video the script printed.
-VIDEO_PATH = re.compile(r"(/\S+\.(?:mp4|gif|html))\b")
+VIDEO_PATH = re.compile(r"(?<![.\w])(/\S+\.(?:mp4|gif|html))\b")
 
 
 @dataclass(frozen=True)
