@@ -91,7 +91,9 @@
         s0 += U[i] * r;
         s1 += r;
       }
-      const loss = sq / b;
+      // A residual past 1.3e154 overflows when squared even where the mean square does not
+      // (the package records such losses exactly): then sum the squares scaled by the largest.
+      const loss = sq === Infinity ? scaledMeanSquare(rows, p0, p1) : sq / b;
       v0 = momentum * v0 + (2 / b) * s0;
       v1 = momentum * v1 + (2 / b) * s1;
       p0 -= lr * v0;
@@ -107,6 +109,14 @@
     }
     return { params: params.subarray(0, 2 * done + 2), losses: losses.subarray(0, done),
              done, diverged };
+  }
+
+  /** mean(r²) over `rows` at (p0, p1) as m² · mean((r/m)²), m = max |r|: no square overflows. */
+  function scaledMeanSquare(rows, p0, p1) {
+    let m = 0, sq = 0;
+    for (const i of rows) m = Math.max(m, Math.abs(U[i] * p0 + p1 - Y[i]));
+    for (const i of rows) sq += ((U[i] * p0 + p1 - Y[i]) / m) ** 2;
+    return m * (m * (sq / rows.length));  // sq / b <= 1, so the first product cannot overflow
   }
 
   /** Mean squared error over all the data at (p0, p1). */
