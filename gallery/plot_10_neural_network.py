@@ -412,18 +412,21 @@ def fit_classifier(model, x, y, *, lr, epochs, batch_size, seed=0):
     return np.array(history)  # columns: train loss, train accuracy, val loss, val accuracy
 
 
+def new_classifiers():
+    """A logistic regression and a small MLP, each initialised from the same seed."""
+    torch.manual_seed(0)
+    logistic = nn.Linear(64, 1)
+    torch.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 1))
+    return {"logistic regression": logistic, "MLP, 128 hidden units": mlp}
+
+
 clf_epochs, clf_lr, clf_batch = 40, 0.1, 10
-torch.manual_seed(0)
-logistic = nn.Linear(64, 1)
-torch.manual_seed(0)
-mlp = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 1))
 histories = {
-    "logistic regression": fit_classifier(
-        logistic, x_train, y_train, lr=clf_lr, epochs=clf_epochs, batch_size=clf_batch
-    ),
-    "MLP, 128 hidden units": fit_classifier(
-        mlp, x_train, y_train, lr=clf_lr, epochs=clf_epochs, batch_size=clf_batch
-    ),
+    name: fit_classifier(
+        model, x_train, y_train, lr=clf_lr, epochs=clf_epochs, batch_size=clf_batch
+    )
+    for name, model in new_classifiers().items()
 }
 for name, h in histories.items():
     print(
@@ -471,17 +474,11 @@ flip = torch.randperm(n_train, generator=torch.Generator().manual_seed(1))[: n_t
 y_noisy = y_train.clone()
 y_noisy[flip] = 1 - y_noisy[flip]
 noisy_epochs = 80
-torch.manual_seed(0)
-logistic_noisy = nn.Linear(64, 1)
-torch.manual_seed(0)
-mlp_noisy = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 1))
 noisy = {
-    "logistic regression": fit_classifier(
-        logistic_noisy, x_train, y_noisy, lr=clf_lr, epochs=noisy_epochs, batch_size=clf_batch
-    ),
-    "MLP, 128 hidden units": fit_classifier(
-        mlp_noisy, x_train, y_noisy, lr=clf_lr, epochs=noisy_epochs, batch_size=clf_batch
-    ),
+    name: fit_classifier(
+        model, x_train, y_noisy, lr=clf_lr, epochs=noisy_epochs, batch_size=clf_batch
+    )
+    for name, model in new_classifiers().items()
 }
 print(
     f"flipped training labels: {len(flip)} of {n_train} "
