@@ -59,9 +59,9 @@ def sgd_distributed(
     rank, world = _world(group)
     try:
         run = _Run(x, y, init, lr, epochs, batch_size, shuffle, drop_last, momentum, seed, device)
-        if run.size % world:
+        if run.batch_size % world:
             msg = (
-                f"batch_size={run.size} (the global batch) must be a multiple of the world "
+                f"batch_size={run.batch_size} (the global batch) must be a multiple of the world "
                 f"size {world}, so that every rank gets batch_size / {world} rows of each batch"
             )
             raise ValueError(msg)
@@ -69,7 +69,7 @@ def sgd_distributed(
             msg = f"the nccl backend needs the data on a CUDA device, not {run.x.device}: pass device='cuda:<local rank>' or use gloo"  # fmt: skip
             raise ValueError(msg)
         state = None if seed is None else run.generator.get_state().numpy().tobytes()
-        settings = (*run.x.shape, run.start.tolist(), run.size, run.epochs, run.shuffle, run.drop_last, run.lr, run.beta, state)  # fmt: skip
+        settings = (*run.x.shape, run.start.tolist(), run.batch_size, run.epochs, run.shuffle, run.drop_last, run.lr, run.momentum, state)  # fmt: skip
         mine: tuple[object, ...] = (None, settings, secrets.randbits(62))
     except (TypeError, ValueError) as failed:
         mine = (failed, None, None)
@@ -86,9 +86,6 @@ def sgd_distributed(
     if seed is None:
         run.generator.manual_seed(int(everyone[0][2]))  # type: ignore[call-overload]
 
-    def share(size: int) -> slice:  # this rank's contiguous slice of a batch of `size` rows
-        return slice(size * rank // world, size * (rank + 1) // world)
-
     def average(g: Tensor, loss: Tensor, rows: int) -> tuple[Tensor, Tensor]:
         # Weighted by rows: a short last batch may split unevenly, or leave a rank no rows.
         packed = torch.zeros(len(g) + 2, dtype=g.dtype, device=g.device)
@@ -97,4 +94,4 @@ def sgd_distributed(
         dist.all_reduce(packed, group=group)  # the one collective per update
         return packed[:-2] / packed[-1], packed[-2] / packed[-1]
 
-    return run.run(share, average)
+    return run.run(rank, world, average)
