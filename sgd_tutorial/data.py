@@ -12,8 +12,6 @@ from torch import Tensor
 
 from sgd_tutorial._checks import SeedLike, check_init, check_int, check_real, make_generator
 
-__all__ = ["LinearData", "available_devices", "make_linear_data", "resolve_device"]
-
 
 def available_devices() -> list[torch.device]:
     """The devices this machine can compute on: the CPU, every CUDA device, then MPS."""
@@ -88,7 +86,7 @@ def make_linear_data(
     torch.Size([5, 2])
     """
     n = check_int("n", n, low=1)
-    coefs = check_init(coef, len(coef) if isinstance(coef, Sized) else 2, "coef")
+    coefs = check_init(coef, len(coef) if isinstance(cast(object, coef), Sized) else 2, "coef")
     if len(coefs) < 2:
         msg = f"coef must have at least 2 values (slopes, then the intercept), got {coef!r}"
         raise ValueError(msg)

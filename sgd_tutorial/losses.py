@@ -10,16 +10,6 @@ from torch import Tensor
 
 from sgd_tutorial._checks import check_data, check_float_tensor, check_momentum, check_tensor
 
-__all__ = [
-    "hessian_eigenvalues",
-    "least_squares",
-    "max_stable_lr",
-    "mse",
-    "rmse",
-    "sse",
-    "with_next",
-]
-
 T = TypeVar("T")
 
 

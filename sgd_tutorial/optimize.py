@@ -1,6 +1,6 @@
-"""Gradient descent and minibatch SGD for linear regression: the lesson's loop, run well.
+"""Minibatch SGD for linear regression: the lesson's loop, run well.
 
-Every entry point (and :func:`~sgd_tutorial.sgd_distributed`) makes this update::
+:func:`sgd`, :func:`iter_sgd` and :func:`~sgd_tutorial.sgd_distributed` make this update::
 
     r = x_b @ p - y_b          # the batch's residuals
     loss = mean(r ** 2)        # its loss, from the residuals (exact: nothing cancels)
@@ -25,9 +25,7 @@ from torch import Tensor
 from sgd_tutorial import _checks as check
 from sgd_tutorial import records
 from sgd_tutorial._checks import SeedLike
-from sgd_tutorial.records import DivergenceError, Fit, Step
-
-__all__ = ["DivergenceError", "Fit", "Step", "gradient_descent", "iter_sgd", "sgd"]
+from sgd_tutorial.records import Fit, Step
 
 _CHUNK_ROWS = 1 << 16  # samples per chunk of updates: iter_sgd's memory; one NaN check each
 _COMPILED = True  # use _steps_compiled where it applies (the tests switch it off to compare)
@@ -92,70 +90,6 @@ def _steps_compiled(x, y, batches, p, v, lr, momentum, params, losses):  # type:
             v[j] = momentum * v[j] + 2 * g[j] / len(batches[t])
             p[j] = p[j] - lr * v[j]
             params[t, j] = p[j]
-
-
-def gradient_descent(
-    x: Tensor,
-    y: Tensor,
-    init: object = (-1.0, 1.0),
-    *,
-    lr: float = 0.1,
-    steps: int = 100,
-    momentum: float = 0.0,
-    device: Device = None,
-) -> Fit:
-    """Fit ``y ≈ x @ p`` by full-batch gradient descent on the mean squared error.
-
-    ``x`` is ``(n, k)`` (a column of ones gives the intercept), ``y`` is ``(n,)``, and ``init``
-    holds ``k`` starting parameters (a sequence, tensor or array). ``momentum`` is heavy-ball
-    momentum, in ``[0, 1)``. ``device`` is where to compute (None: where ``x`` is).
-
-    Raises
-    ------
-    DivergenceError
-        On NaN or inf, with the stable bound of ``lr``.
-    """
-    x, y, p = records.setup(x, y, init, device)
-    lr, momentum = check.check_lr(lr), check.check_momentum(momentum)
-    steps = check.check_int("steps", steps)
-    params, losses = records.record(x, steps, "steps", steps)
-    # The one shortcut. The full-batch MSE is quadratic in p, so its gradient and value at any
-    # p follow exactly from those at one point p* and the Hessian H = (2/n) xᵀx:
-    #     g(p) = g* + H d,   loss(p) = L* + d·(g* + g(p)) / 2,   where d = p - p*.
-    # With p* the least-squares point, and g* and L* measured from its residuals, no term is
-    # large, so nothing cancels; the data is read twice instead of once per update.
-    n, k = x.shape
-
-    def chunks() -> Iterator[tuple[Tensor, Tensor]]:  # of rows, in float64: memory stays small
-        for i in range(0, n, _CHUNK_ROWS):
-            yield x[i : i + _CHUNK_ROWS].to(p.dtype), y[i : i + _CHUNK_ROWS].to(p.dtype)
-
-    xtx = torch.zeros(k, k, dtype=p.dtype, device=p.device)
-    xty, g_star, l_star = torch.zeros_like(p), torch.zeros_like(p), torch.zeros_like(p[0])
-    for xc, yc in chunks():
-        xtx += xc.T @ xc
-        xty += xc.T @ yc
-    star = torch.linalg.pinv(xtx) @ xty  # the least-squares point
-    for xc, yc in chunks():
-        r = xc @ star - yc
-        g_star += 2 * xc.T @ r / n
-        l_star += r @ r / n
-    h = 2 * xtx / n
-    v, params[0] = torch.zeros_like(p), p
-    for t in range(steps):
-        d = p - star
-        g = g_star + h @ d
-        losses[t] = l_star + d @ (g_star + g) / 2
-        v = momentum * v + g
-        p = p - lr * v
-        params[t + 1] = p
-    bad = records.first_bad(params[1:], losses)
-    if bad is None:
-        return Fit(params.cpu(), losses.cpu(), lr, momentum, n)
-    lam_max = float(torch.linalg.eigvalsh(h.cpu())[-1])
-    why = records.full_batch_bound(lr, momentum, lam_max, x.dtype)
-    partial = Fit(params[: bad + 1].cpu(), losses[:bad].cpu(), lr, momentum, n)
-    raise records.diverged(bad, partial, why)
 
 
 class _Run:

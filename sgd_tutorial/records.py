@@ -1,4 +1,4 @@
-"""What a run gives back (:class:`Fit`, :class:`Step`, :class:`DivergenceError`), and its records."""
+"""What a run gives back: :class:`Fit`, :class:`Step`, :class:`DivergenceError`; and its records."""
 
 from __future__ import annotations
 
@@ -93,11 +93,7 @@ def setup(x: object, y: object, init: object, device: object) -> tuple[Tensor, T
 
 
 def record(x: Tensor, steps: int, name: str = "", value: int = 0) -> tuple[Tensor, Tensor]:
-    """Room for the parameters (x's dtype) and losses (at least float32) of ``steps`` updates.
-
-    Parameters get ``steps + 1`` rows: the start first. A run too long to record is a
-    ``ValueError`` naming the setting ``name=value`` that made it.
-    """
+    """Room for the start and ``steps`` updates' parameters (x's dtype) and losses (float32+)."""
     loss_dtype = torch.promote_types(x.dtype, torch.float32)  # float16 overflows at 65504
     try:
         params = torch.empty(steps + 1, x.shape[1], dtype=x.dtype, device=x.device)
@@ -105,14 +101,3 @@ def record(x: Tensor, steps: int, name: str = "", value: int = 0) -> tuple[Tenso
     except (RuntimeError, TypeError, MemoryError):
         msg = f"{name}={value} means {steps} updates, too many to record: use iter_sgd"
         raise ValueError(msg) from None
-
-
-def full_batch_bound(lr: float, momentum: float, lam_max: float, dtype: torch.dtype) -> str:
-    """Why full-batch gradient descent diverged: the lr, or (below the bound) the dtype."""
-    bound = (2 + 2 * momentum) / lam_max
-    rule = f"{'(2 + 2·momentum)' if momentum else '2'}/λ_max = {bound:.4g}"
-    if lr < bound:
-        return (
-            f"is below the stable bound {rule}: the values overflowed {dtype}; use a wider dtype"
-        )
-    return f"is too large for this data: full-batch descent is stable only for lr < {rule}"
