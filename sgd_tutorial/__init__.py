@@ -9,6 +9,7 @@ from __future__ import annotations
 from sgd_tutorial.animation import FitAnimation, animate_descent, animate_fit
 from sgd_tutorial.data import LinearData, available_devices, make_linear_data, resolve_device
 from sgd_tutorial.distributed import sgd_distributed
+from sgd_tutorial.full_batch import gradient_descent
 from sgd_tutorial.losses import (
     hessian_eigenvalues,
     least_squares,
@@ -18,17 +19,37 @@ from sgd_tutorial.losses import (
     sse,
     with_next,
 )
-from sgd_tutorial.optimize import DivergenceError, Fit, Step, gradient_descent, iter_sgd, sgd
+from sgd_tutorial.optimize import iter_sgd, sgd
 from sgd_tutorial.plotting import plot_data, plot_fit, plot_landscape, plot_losses
+from sgd_tutorial.records import DivergenceError, Fit, Step
 
 __version__ = "0.1.0"
 
-# fmt: off
 __all__ = [
-    "DivergenceError", "Fit", "FitAnimation", "LinearData", "Step", "__version__",
-    "animate_descent", "animate_fit", "available_devices", "gradient_descent",
-    "hessian_eigenvalues", "iter_sgd", "least_squares", "make_linear_data", "max_stable_lr",
-    "mse", "plot_data", "plot_fit", "plot_landscape", "plot_losses", "resolve_device", "rmse",
-    "sgd", "sgd_distributed", "sse", "with_next",
+    "DivergenceError",
+    "Fit",
+    "FitAnimation",
+    "LinearData",
+    "Step",
+    "__version__",
+    "animate_descent",
+    "animate_fit",
+    "available_devices",
+    "gradient_descent",
+    "hessian_eigenvalues",
+    "iter_sgd",
+    "least_squares",
+    "make_linear_data",
+    "max_stable_lr",
+    "mse",
+    "plot_data",
+    "plot_fit",
+    "plot_landscape",
+    "plot_losses",
+    "resolve_device",
+    "rmse",
+    "sgd",
+    "sgd_distributed",
+    "sse",
+    "with_next",
 ]
-# fmt: on

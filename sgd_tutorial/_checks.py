@@ -6,17 +6,11 @@ import math
 import numbers
 import operator
 from collections.abc import Callable
+from typing import SupportsIndex
 
 import numpy as np
 import torch
 from torch import Tensor
-
-# fmt: off
-__all__ = [
-    "check_data", "check_flag", "check_float_tensor", "check_init", "check_int", "check_lr",
-    "check_momentum", "check_positive_int", "check_real", "check_x", "make_generator",
-]
-# fmt: on
 
 SeedLike = int | torch.Generator | None
 
@@ -40,7 +34,7 @@ def _scalar(value: object) -> object:
 
 
 def check_real(
-    name: str, value: object, ok: Callable[[float], bool] = lambda _: True, want: str = ""
+    name: str, value: object, ok: Callable[[float], bool] = math.isfinite, want: str = "finite"
 ) -> float:
     """Return ``value`` (a number, 0-dim tensor or array) as a float, if ``ok`` holds for it."""
     number = _scalar(value)
@@ -64,23 +58,13 @@ def check_momentum(momentum: object) -> float:
 def check_int(name: str, value: object, low: int = 0, high: int | None = None) -> int:
     """Return ``value`` as an int ``>= low`` (and ``< high``), rejecting bools and floats."""
     number = _scalar(value)
-    try:
-        if isinstance(number, bool):
-            raise TypeError
-        count = operator.index(number)  # type: ignore[arg-type]
-    except TypeError:
-        raise _fail(TypeError, name, "an integer", value) from None
+    if isinstance(number, bool) or not isinstance(number, SupportsIndex):
+        raise _fail(TypeError, name, "an integer", value)
+    count = operator.index(number)
     if count < low or (high is not None and count >= high):
-        want = f"an integer >= {low}" + (
-            "" if high is None else f" and < 2**{high.bit_length() - 1}"
-        )
-        raise _fail(ValueError, name, want, value)
-    return int(count)
-
-
-def check_positive_int(name: str, value: object) -> int:
-    """Return an integer >= 1 (a batch size, a number of samples)."""
-    return check_int(name, value, low=1)
+        below = "" if high is None else f" and < 2**{high.bit_length() - 1}"
+        raise _fail(ValueError, name, f"an integer >= {low}{below}", value)
+    return count
 
 
 def check_flag(name: str, value: object) -> bool:
@@ -116,7 +100,9 @@ def check_float_tensor(name: str, value: object) -> Tensor:
     return value
 
 
-def _check_shape(name: str, value: Tensor, ndim: int, shape: str) -> Tensor:
+def check_tensor(name: str, value: object, ndim: int, shape: str) -> Tensor:
+    """Return ``value`` detached, if it is a finite, non-empty float tensor of ``ndim`` dims."""
+    value = check_float_tensor(name, value)
     if value.ndim != ndim:
         msg = f"{name} must be {ndim}-D with shape {shape}, got shape {tuple(value.shape)}"
     elif value.numel() == 0:
@@ -126,26 +112,22 @@ def _check_shape(name: str, value: Tensor, ndim: int, shape: str) -> Tensor:
     elif not bool(torch.isfinite(value.sum())) and not bool(torch.isfinite(value).all()):
         msg = f"{name} must contain only finite values, got NaN or inf in {name}"
     else:
-        return value
+        return value.detach()
     raise ValueError(msg)
 
 
-def check_x(x: object) -> Tensor:
-    """Return inputs ``x``: a finite, non-empty float tensor of shape ``(n, k)``, detached."""
-    return _check_shape("x", check_float_tensor("x", x).detach(), 2, "(n, k)")
-
-
 def check_data(x: object, y: object) -> tuple[Tensor, Tensor]:
-    """Return ``x`` of shape ``(n, k)`` and ``y`` of shape ``(n,)``, detached from autograd."""
-    x = check_x(x)
-    y = check_float_tensor("y", y).detach()
-    if y.ndim == 1 and len(x) != len(y):
-        msg = f"x and y must have the same length, got len(x)={len(x)} and len(y)={len(y)}"
-        raise ValueError(msg)
+    """Return inputs ``x`` ``(n, k)`` and targets ``y`` ``(n,)``, detached from autograd."""
+    x = check_tensor("x", x, 2, "(n, k)")
+    y = check_float_tensor("y", y)
     if x.device != y.device:
         msg = f"x and y must be on the same device, got x on {x.device} and y on {y.device}"
         raise ValueError(msg)
-    return x, _check_shape("y", y, 1, "(n,)")
+    y = check_tensor("y", y, 1, "(n,)")
+    if len(x) != len(y):
+        msg = f"x and y must have the same length, got len(x)={len(x)} and len(y)={len(y)}"
+        raise ValueError(msg)
+    return x, y
 
 
 def check_init(init: object, k: int, name: str = "init") -> list[float]:
@@ -161,8 +143,8 @@ def check_init(init: object, k: int, name: str = "init") -> list[float]:
     if len(values) != k:
         msg = f"{name} must have {k} values (one per column of x), got {len(values)}: {init!r}"
         raise ValueError(msg)
-    floats = [check_real(name, v) for v in values]
-    if not all(map(math.isfinite, floats)):
-        msg = f"{name} must contain only finite values, got {_describe(init)}"
-        raise ValueError(msg)
-    return floats
+    return [check_real(name, v) for v in values]
+
+
+def check_positive_int(name: str, value: object) -> int:  # TEMP until the anim merge
+    return check_int(name, value, 1)

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from dataclasses import dataclass
 from typing import Literal, cast
 
-import numpy as np
 import torch
 from torch import Tensor
 
 from sgd_tutorial._checks import SeedLike, check_init, check_int, check_real, make_generator
-
-__all__ = ["LinearData", "available_devices", "make_linear_data", "resolve_device"]
 
 
 def available_devices() -> list[torch.device]:
@@ -45,8 +42,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if str(wanted) == "cuda" and torch.cuda.is_available():
         wanted = torch.device("cuda", torch.cuda.current_device())
     if wanted not in available:
-        msg = f"device {str(device)!r} is not available on this machine; available devices: {names}"  # fmt: skip
-        raise ValueError(msg)
+        msg = f"device {str(device)!r} is not available on this machine; available devices: "
+        raise ValueError(msg + names)
     return wanted
 
 
@@ -64,27 +61,24 @@ class LinearData:
         return int(self.x.shape[0])
 
 
-def make_linear_data(n: int = 100, coef: Sequence[float] | Tensor = (3.0, 2.0), *,
-                     low: float = -1.0, high: float = 1.0,
-                     noise: Literal["uniform", "normal", "none"] = "uniform",
-                     noise_scale: float = 1.0, seed: SeedLike = None,
-                     device: str | torch.device | None = None,
-                     dtype: torch.dtype = torch.float32) -> LinearData:  # fmt: skip
+def make_linear_data(
+    n: int = 100,
+    coef: Sequence[float] | Tensor = (3.0, 2.0),
+    *,
+    low: float = -1.0,
+    high: float = 1.0,
+    noise: Literal["uniform", "normal", "none"] = "uniform",
+    noise_scale: float = 1.0,
+    seed: SeedLike = None,
+    device: str | torch.device | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> LinearData:
     """Draw ``n`` samples of ``y = x @ coef + noise``, as the lesson does.
 
-    Parameters
-    ----------
-    n : int, default 100
-        Number of samples.
-    coef : sequence of float or Tensor, default (3.0, 2.0)
-        True coefficients: the slopes, then the intercept.
-    low, high : float, default -1.0 and 1.0
-        The inputs (all columns but the last, which is ones) are uniform in ``[low, high)``.
-    noise : {"uniform", "normal", "none"}, default "uniform"
-        ``noise_scale`` times ``U(0, 1)`` (as in the lesson: its mean, 0.5, ends up in the
-        intercept), or times ``N(0, 1)``, or nothing.
-    seed : int, torch.Generator or None
-        Drawn on the CPU, so a seed gives the same data on every ``device`` (None: the CPU).
+    ``coef`` gives the slopes, then the intercept: every column of ``x`` but the last (ones) is
+    uniform in ``[low, high)``. ``noise`` is ``noise_scale`` times ``U(0, 1)`` (the lesson's: its
+    mean, 0.5, ends up in the intercept), times ``N(0, 1)``, or ``"none"``. The draws come from
+    ``seed`` on the CPU, so a seed gives the same data on every ``device`` (None: the CPU).
 
     Examples
     --------
@@ -92,15 +86,11 @@ def make_linear_data(n: int = 100, coef: Sequence[float] | Tensor = (3.0, 2.0), 
     torch.Size([5, 2])
     """
     n = check_int("n", n, low=1)
-    given = cast(object, coef)
-    if isinstance(given, str) or not isinstance(given, Sequence | Tensor | np.ndarray):
-        msg = f"coef must be a sequence of at least 2 numbers, got {coef!r}"
-        raise TypeError(msg)
-    if len(coef) < 2:
+    coefs = check_init(coef, len(coef) if isinstance(cast(object, coef), Sized) else 2, "coef")
+    if len(coefs) < 2:
         msg = f"coef must have at least 2 values (slopes, then the intercept), got {coef!r}"
         raise ValueError(msg)
-    coefs = check_init(coef, len(coef), "coef")
-    low, high = (check_real(k, v, math.isfinite, "finite") for k, v in (("low", low), ("high", high)))  # fmt: skip
+    low, high = check_real("low", low), check_real("high", high)
     if not low < high:
         msg = f"low must be < high, got low={low!r} and high={high!r}"
         raise ValueError(msg)

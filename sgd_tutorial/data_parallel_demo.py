@@ -16,16 +16,23 @@ from sgd_tutorial import iter_sgd, make_linear_data, mse, sgd, sgd_distributed
 def main(argv: list[str] | None = None) -> None:
     """Run the three fits on this rank; rank 0 prints how far apart they are."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name, kind, value in [("samples", int, 10_000), ("batch-size", int, 64),
-                              ("epochs", int, 5), ("lr", float, 0.05), ("seed", int, 0)]:  # fmt: skip
-        parser.add_argument(f"--{name}", type=kind, default=value)
+    parser.add_argument("--samples", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save", help="where rank 0 saves sgd_distributed's fit")
     args = parser.parse_args(argv)
     dist.init_process_group("gloo")  # torchrun sets the address, this rank and the world size
     rank, world = dist.get_rank(), dist.get_world_size()
     data = make_linear_data(args.samples, seed=args.seed)  # the same data on every rank
-    settings = {"lr": args.lr, "epochs": args.epochs, "batch_size": args.batch_size,
-                "seed": args.seed, "drop_last": True}  # fmt: skip
+    settings = {
+        "lr": args.lr,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "drop_last": True,  # so that every batch splits evenly between the ranks
+    }
     batches = [s.indices for s in iter_sgd(data.x, data.y, **settings)]
     mine = [b[len(b) * rank // world : len(b) * (rank + 1) // world] for b in batches]
 
@@ -42,8 +49,8 @@ def main(argv: list[str] | None = None) -> None:
             p -= args.lr * g
         by_hand.append(p.detach().clone())
         if t == 0 and rank == 0:
-            print(f"step 0, each rank's gradient on its {len(rows)} rows:", [
-                [round(v, 5) for v in gr.tolist()] for gr in own])  # fmt: skip
+            each = [[round(v, 5) for v in gradient.tolist()] for gradient in own]
+            print(f"step 0, each rank's gradient on its {len(rows)} rows:", each)
             print(f"step 0, all_reduce sum / {world}:", [round(v, 5) for v in g.tolist()])
 
     linear = torch.nn.Linear(2, 1, bias=False)  # 2. DDP; x's ones column plays the bias
@@ -65,8 +72,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{world} ranks, global batch {args.batch_size}, {fit.steps} updates")
         each = [[round(c, 5) for c in coef.tolist()] for coef in coefs]
         print(f"sgd_distributed, final coef on each rank: {each}")
-        for name, path in [("by hand", torch.stack(by_hand)), ("DDP", torch.stack(ddp)),
-                           ("single-process sgd", single.params)]:  # fmt: skip
+        others = {"by hand": torch.stack(by_hand), "DDP": torch.stack(ddp)}
+        for name, path in {**others, "single-process sgd": single.params}.items():
             gap = float((path - fit.params).abs().max())
             print(f"max |sgd_distributed - {name}| over all updates: {gap:.2e}")
         if args.save:

@@ -9,17 +9,15 @@ then makes the same update.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import torch
 import torch.distributed as dist
 from torch import Tensor
 
 from sgd_tutorial._checks import SeedLike
-from sgd_tutorial.optimize import Fit, _Run
-
-__all__ = ["sgd_distributed"]
-
-_AGREED = ("n", "k", "init", "batch_size", "epochs", "shuffle", "drop_last", "lr", "momentum", "seed")  # fmt: skip
+from sgd_tutorial.optimize import _Run
+from sgd_tutorial.records import Fit
 
 
 def _world(group: dist.ProcessGroup | None) -> tuple[int, int]:
@@ -37,11 +35,20 @@ def _world(group: dist.ProcessGroup | None) -> tuple[int, int]:
 
 
 def sgd_distributed(
-    x: Tensor, y: Tensor, init: object = (-1.0, 1.0), *, lr: float = 0.1, epochs: int = 10,
-    batch_size: int = 8, shuffle: bool = True, drop_last: bool = False, momentum: float = 0.0,
-    seed: SeedLike = None, device: str | torch.device | None = None,
+    x: Tensor,
+    y: Tensor,
+    init: object = (-1.0, 1.0),
+    *,
+    lr: float = 0.1,
+    epochs: int = 10,
+    batch_size: int = 8,
+    shuffle: bool = True,
+    drop_last: bool = False,
+    momentum: float = 0.0,
+    seed: SeedLike = None,
+    device: str | torch.device | None = None,
     group: dist.ProcessGroup | None = None,
-) -> Fit:  # fmt: skip
+) -> Fit:
     """Fit ``y ≈ x @ p`` by data-parallel minibatch SGD: :func:`~sgd_tutorial.sgd` over ranks.
 
     Call it in every rank of ``group`` (None: all) with the same arguments and the full data.
@@ -54,40 +61,52 @@ def sgd_distributed(
     Fit
         The same on every rank, equal to ``sgd`` with the same settings up to rounding.
     """
-    # The ranks first exchange their settings and whether their own checks passed, so a bad
-    # argument raises the same error on every rank instead of leaving the others waiting.
+    # Before any rank can raise, the ranks share whether their own checks passed, and their
+    # settings: a bad argument then raises the same error on every rank, leaving none waiting.
     rank, world = _world(group)
+    error, settings = None, {}
     try:
         run = _Run(x, y, init, lr, epochs, batch_size, shuffle, drop_last, momentum, seed, device)
-        if run.size % world:
+        if run.batch_size % world:
             msg = (
-                f"batch_size={run.size} (the global batch) must be a multiple of the world "
+                f"batch_size={run.batch_size} (the global batch) must be a multiple of the world "
                 f"size {world}, so that every rank gets batch_size / {world} rows of each batch"
             )
             raise ValueError(msg)
         if dist.get_backend(group) == "nccl" and run.x.device.type != "cuda":
-            msg = f"the nccl backend needs the data on a CUDA device, not {run.x.device}: pass device='cuda:<local rank>' or use gloo"  # fmt: skip
+            msg = (
+                f"the nccl backend needs the data on a CUDA device, not {run.x.device}: "
+                "pass device='cuda:<local rank>' or use gloo"
+            )
             raise ValueError(msg)
-        state = None if seed is None else run.generator.get_state().numpy().tobytes()
-        settings = (*run.x.shape, run.start.tolist(), run.size, run.epochs, run.shuffle, run.drop_last, run.lr, run.beta, state)  # fmt: skip
-        mine: tuple[object, ...] = (None, settings, secrets.randbits(62))
+        settings = {
+            "data shape": tuple(run.x.shape),
+            "init": run.start.tolist(),
+            "lr": run.lr,
+            "epochs": run.epochs,
+            "batch_size": run.batch_size,
+            "shuffle": run.shuffle,
+            "drop_last": run.drop_last,
+            "momentum": run.momentum,
+            "seed": None if seed is None else run.generator.get_state().numpy().tobytes(),
+        }
     except (TypeError, ValueError) as failed:
-        mine = (failed, None, None)
-    everyone: list[tuple[object, ...]] = [()] * world
-    dist.all_gather_object(everyone, mine, group=group)  # the outcomes of all ranks' checks
-    for where, (outcome, _, _) in enumerate(everyone):
-        if isinstance(outcome, Exception):
-            msg = f"rank {where} of {world}: {outcome}"
-            raise type(outcome)(msg)
-    differ = [name for i, name in enumerate(_AGREED) if len({repr(s[1][i]) for s in everyone}) > 1]  # type: ignore[index]  # fmt: skip
+        error = failed
+    everyone: list[Any] = [None] * world  # (error, settings, draw) of each rank
+    dist.all_gather_object(everyone, (error, settings, secrets.randbits(62)), group=group)
+    for where, (problem, _, _) in enumerate(everyone):
+        if problem is not None:
+            msg = f"rank {where} of {world}: {problem}"
+            raise type(problem)(msg)
+    differ = [name for name in settings if any(s[name] != settings[name] for _, s, _ in everyone)]
     if differ:
-        msg = f"the {world} ranks called sgd_distributed with different values of {', '.join(differ)}; every rank must pass the same data shape and settings"  # fmt: skip
+        msg = (
+            f"the {world} ranks called sgd_distributed with different values of "
+            f"{', '.join(differ)}; every rank must pass the same settings"
+        )
         raise ValueError(msg)
-    if seed is None:
-        run.generator.manual_seed(int(everyone[0][2]))  # type: ignore[call-overload]
-
-    def share(size: int) -> slice:  # this rank's contiguous slice of a batch of `size` rows
-        return slice(size * rank // world, size * (rank + 1) // world)
+    if seed is None:  # one fresh draw, rank 0's, for every rank
+        run.generator.manual_seed(everyone[0][2])
 
     def average(g: Tensor, loss: Tensor, rows: int) -> tuple[Tensor, Tensor]:
         # Weighted by rows: a short last batch may split unevenly, or leave a rank no rows.
@@ -97,4 +116,4 @@ def sgd_distributed(
         dist.all_reduce(packed, group=group)  # the one collective per update
         return packed[:-2] / packed[-1], packed[-2] / packed[-1]
 
-    return run.run(share, average)
+    return run.run(rank, world, average)

@@ -8,9 +8,7 @@ from typing import TypeVar
 import torch
 from torch import Tensor
 
-from sgd_tutorial._checks import check_data, check_float_tensor, check_momentum, check_x
-
-__all__ = ["hessian_eigenvalues", "least_squares", "max_stable_lr", "mse", "rmse", "sse", "with_next"]  # fmt: skip
+from sgd_tutorial._checks import check_data, check_float_tensor, check_momentum, check_tensor
 
 T = TypeVar("T")
 
@@ -18,8 +16,10 @@ T = TypeVar("T")
 def _residuals(y_hat: object, y: object) -> Tensor:
     y_hat, y = check_float_tensor("y_hat", y_hat), check_float_tensor("y", y)
     if y_hat.shape != y.shape:  # (n, 1) - (n,) would broadcast silently to (n, n)
-        hint = " (use y_hat.squeeze(-1) or x @ a with a 1-D a)" if y_hat.shape[:-1] == y.shape else ""  # fmt: skip
-        msg = f"y_hat and y must have the same shape, got y_hat {tuple(y_hat.shape)} and y {tuple(y.shape)}; broadcasting would compare every pair{hint}"  # fmt: skip
+        msg = (
+            f"y_hat and y must have the same shape, got y_hat {tuple(y_hat.shape)} and y "
+            f"{tuple(y.shape)}; broadcasting would compare every pair (use x @ a with a 1-D a)"
+        )
         raise ValueError(msg)
     if y.numel() == 0:
         msg = "y_hat and y must not be empty, got 0 elements"
@@ -60,7 +60,7 @@ def least_squares(x: Tensor, y: Tensor) -> Tensor:
 
 def hessian_eigenvalues(x: Tensor) -> Tensor:
     """Eigenvalues of the MSE's Hessian ``H = (2 / n) xᵀx``, ascending, float64 on the CPU."""
-    xd = check_x(x).cpu().double()
+    xd = check_tensor("x", x, 2, "(n, k)").cpu().double()
     eigenvalues: Tensor = torch.linalg.eigvalsh(2.0 / len(xd) * (xd.T @ xd))
     return eigenvalues
 

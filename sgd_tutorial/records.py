@@ -1,9 +1,8 @@
-"""What a run gives back: :class:`Fit`, :class:`Step` and :class:`DivergenceError`."""
+"""What a run gives back: :class:`Fit`, :class:`Step`, :class:`DivergenceError`; and its records."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -12,10 +11,6 @@ from torch import Tensor
 from sgd_tutorial import _checks as check
 from sgd_tutorial._checks import SeedLike
 from sgd_tutorial.data import resolve_device
-
-__all__ = ["DivergenceError", "Fit", "Step"]
-
-Average = Callable[[Tensor, Tensor, int], tuple[Tensor, Tensor]]  # data-parallel gradient hook
 
 
 @dataclass(frozen=True)
@@ -72,41 +67,37 @@ class DivergenceError(ArithmeticError):
         return functools.partial(DivergenceError, step=self.step, fit=self.fit), (str(self),)
 
 
-def _first_bad(params: Tensor, losses: Tensor) -> int | None:
+def diverged(
+    step: int, fit: Fit, why: str = "is too large for this data; try a smaller lr"
+) -> DivergenceError:
+    """The error for a run that became NaN or infinite at ``step``: ``lr`` then ``why``."""
+    msg = f"the loss or parameters became NaN or infinite at step {step}: lr={fit.lr:g} {why}"
+    return DivergenceError(msg, step=step, fit=fit)
+
+
+def first_bad(params: Tensor, losses: Tensor) -> int | None:
+    """The first update whose loss or parameters are NaN or infinite, if any."""
     bad = ~(torch.isfinite(losses) & torch.isfinite(params).all(-1))
     if not bool(bad.any()):  # the one deliberate host-device sync per chunk of updates
         return None
     return int(bad.nonzero()[0, 0])
 
 
-def _setup(x: object, y: object, init: object, device: object) -> tuple[Tensor, Tensor, Tensor]:
-    """Checked data on its device, and the float64 (MPS: float32) starting point."""
+def setup(x: object, y: object, init: object, device: object) -> tuple[Tensor, Tensor, Tensor]:
+    """Checked data on its device, and the starting point in float64 (float32 on MPS)."""
     x, y = check.check_data(x, y)
     target = x.device if device is None else resolve_device(device)  # type: ignore[arg-type]
-    start = torch.tensor(check.check_init(init, x.shape[1]), dtype=torch.float64)
-    return x.to(target), y.to(target), start.to(torch.float32 if target.type == "mps" else start.dtype).to(target)  # fmt: skip
+    dtype = torch.float32 if target.type == "mps" else torch.float64  # MPS has no float64
+    start = torch.tensor(check.check_init(init, x.shape[1]), dtype=dtype, device=target)
+    return x.to(target), y.to(target), start
 
 
-def _record(x: Tensor, steps: int, name: str, value: int) -> tuple[Tensor, Tensor]:
-    """Room for ``steps`` updates: parameters in x's dtype, losses at least float32."""
+def record(x: Tensor, steps: int, name: str = "", value: int = 0) -> tuple[Tensor, Tensor]:
+    """Room for the start and ``steps`` updates' parameters (x's dtype) and losses (float32+)."""
+    loss_dtype = torch.promote_types(x.dtype, torch.float32)  # float16 overflows at 65504
     try:
-        loss_dtype = torch.promote_types(x.dtype, torch.float32)  # (float16 overflows at 65504)
-        return (torch.empty(steps + 1, x.shape[1], dtype=x.dtype, device=x.device),
-                torch.empty(steps, dtype=loss_dtype, device=x.device))  # fmt: skip
+        params = torch.empty(steps + 1, x.shape[1], dtype=x.dtype, device=x.device)
+        return params, torch.empty(steps, dtype=loss_dtype, device=x.device)
     except (RuntimeError, TypeError, MemoryError):
         msg = f"{name}={value} means {steps} updates, too many to record: use iter_sgd"
         raise ValueError(msg) from None
-
-
-def _diverged(step: int, why: str, fit: Fit) -> DivergenceError:
-    msg = f"the loss or parameters became NaN or infinite at step {step}: lr={fit.lr:g} {why}"
-    return DivergenceError(msg, step=step, fit=fit)
-
-
-def _full_batch_bound(lr: float, beta: float, lam_max: float, dtype: torch.dtype) -> str:
-    """Why full-batch gradient descent diverged: the lr, or (below the bound) the dtype."""
-    bound = (2 + 2 * beta) / lam_max
-    rule = f"{'(2 + 2·momentum)' if beta else '2'}/λ_max = {bound:.4g}"
-    if lr < bound:
-        return f"is below the stable bound {rule}, so the values overflowed {dtype}: use a wider dtype"  # fmt: skip
-    return f"is too large for this data; full-batch gradient descent on it is stable only for lr < {rule}"  # fmt: skip

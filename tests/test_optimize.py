@@ -345,7 +345,7 @@ BAD_OPTIONS: list[tuple[str, dict[str, object], type[Exception], str]] = [
     ),
     ("momentum-1", {"momentum": 1.0}, ValueError, r"momentum must be in \[0, 1\), got 1\.0"),
     ("init-length", {"init": (1.0, 2.0, 3.0)}, ValueError, r"init must have 2 values .* got 3"),
-    ("init-nan", {"init": (1.0, float("nan"))}, ValueError, r"init must contain only finite"),
+    ("init-nan", {"init": (1.0, float("nan"))}, ValueError, r"init must be finite, got nan"),
     ("init-type", {"init": 1.0}, TypeError, r"init must be a sequence of 2 numbers"),
     ("init-2d", {"init": torch.zeros(2, 1)}, ValueError, r"init must be 1-D"),
     ("device-unknown", {"device": "tpu"}, ValueError, r"device 'tpu' is not a device name"),

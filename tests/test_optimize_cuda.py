@@ -4,8 +4,9 @@ Every test here is skipped without a CUDA GPU.
 
 What may synchronise is by design: checking the data (``check_data`` reads every value once),
 moving the starting point and the data to the device, the divergence check once per chunk of
-updates (``_first_bad``, the one deliberate sync while training) and copying the trajectory back
-at the end. Everything between those, the torch loop (``_steps``) and the per-epoch shuffling, must queue work on the GPU without waiting for it. The tests run exactly
+updates (``records.first_bad``, the one deliberate sync while training) and copying the
+trajectory back at the end. Everything between those, the torch loop (``_steps``) and the
+per-epoch shuffling, must queue work on the GPU without waiting for it. The tests run exactly
 those parts under ``torch.cuda.set_sync_debug_mode("error")``, which turns any synchronising
 CUDA call into a ``RuntimeError``.
 """
@@ -62,6 +63,7 @@ def test_the_torch_loop_does_not_sync(momentum: float) -> None:
     def run(device: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x, y = data.x.to(device), data.y.to(device)
         rows = torch.randperm(len(x), generator=torch.Generator().manual_seed(0)).to(device)
+        batches = rows.view(count, size)
         p = torch.tensor([-1.0, 1.0], dtype=torch.float64, device=device)
         v = torch.zeros_like(p)
         params = torch.empty(count, 2, device=device)
@@ -69,7 +71,7 @@ def test_the_torch_loop_does_not_sync(momentum: float) -> None:
         if device == CUDA:
             torch.cuda.synchronize()
         with sync_debug("error") if device == CUDA else nullcontext():
-            p, v = engine._steps(x, y, rows, size, p, v, 0.1, momentum, params, losses)
+            p, v = engine._steps(x, y, batches, p, v, 0.1, momentum, params, losses)
         return params.cpu(), losses.cpu(), p.cpu()
 
     run(CUDA)  # warm-up: first-use set-up (cuBLAS handle, kernel loading) stays outside
@@ -86,36 +88,37 @@ def test_sgd_epochs_sync_only_in_the_divergence_check(
     # last, smaller batch; two epochs, so a second permutation is drawn and uploaded mid-run.
     monkeypatch.setattr(engine, "_CHUNK_ROWS", 256)
     checked: list[int] = []
-    divergence_check = records._first_bad
+    divergence_check = records.first_bad
 
     def check_allowing_sync(params: torch.Tensor, losses: torch.Tensor) -> int | None:
         checked.append(len(losses))
         with sync_debug("default"):
             return divergence_check(params, losses)
 
-    monkeypatch.setattr(records, "_first_bad", check_allowing_sync)
+    monkeypatch.setattr(records, "first_bad", check_allowing_sync)
     data = make_linear_data(1000, seed=0)
     settings = {"lr": 0.1, "epochs": 2, "batch_size": 32, "momentum": 0.5, "seed": 0}
     # Warm-up: first-use set-up (cuBLAS handle, kernels, pinned memory pool) stays outside.
     sgd(data.x, data.y, device=CUDA, shuffle=shuffle, drop_last=drop_last, **settings)  # type: ignore[arg-type]
     checked.clear()
     run = engine._Run(
-        data.x, data.y, (-1.0, 1.0), settings["lr"], settings["epochs"], settings["batch_size"],
-        shuffle, drop_last, settings["momentum"], settings["seed"], CUDA,
-    )  # fmt: skip
-    params, losses = records._record(run.x, run.total, "epochs", 2)
-    done = 0
-
-    def room(count: int) -> tuple[torch.Tensor, torch.Tensor]:
-        nonlocal done
-        done += count
-        return params[done - count + 1 : done + 1], losses[done - count : done]
-
+        data.x,
+        data.y,
+        (-1.0, 1.0),
+        settings["lr"],
+        settings["epochs"],
+        settings["batch_size"],
+        shuffle,
+        drop_last,
+        settings["momentum"],
+        settings["seed"],
+        CUDA,
+    )
     torch.cuda.synchronize()
     with sync_debug("error"):
-        chunks = list(run.chunks(room))
-    params[0] = run.start
-    fit = run.fit(params, losses)  # copies back to the CPU: a sync, outside the checked block
+        chunks = list(run.loop())  # each chunk's buffers stay on the GPU
+    params = torch.cat([run.start[None].to(run.x.dtype), *(chunk[2] for chunk in chunks)])
+    fit = run.fit(params, torch.cat([chunk[3] for chunk in chunks]))  # copies back: a sync
 
     per_epoch = 1000 // 32 + (0 if drop_last else 1)
     assert fit.steps == 2 * per_epoch
