@@ -1,8 +1,4 @@
-"""Animations of a fit: the line finding the data, and the paths over the loss landscape.
-
-Each frame redraws only what moves, over a copy of the rest (blitting), and pipes its pixels to
-imageio-ffmpeg's ffmpeg: over ten times faster than ``matplotlib.animation``, which redraws all.
-"""
+"""Animations of a fit: the line finding the data, and the paths over the loss landscape."""
 
 from __future__ import annotations
 
@@ -11,12 +7,12 @@ import html
 import os
 import secrets
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import PIPE, Popen
 from typing import Any
 
 import imageio_ffmpeg
@@ -28,9 +24,9 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 from torch import Tensor
 
-from sgd_tutorial._checks import check_lr, check_positive_int
+from sgd_tutorial._checks import check_int, check_lr
 from sgd_tutorial.optimize import Fit
-from sgd_tutorial.plotting import _Data, _fits, _landscape, _numpy, plot_data
+from sgd_tutorial.plotting import _Data, _fits, _numpy, plot_data, plot_landscape
 
 __all__ = ["FitAnimation", "animate_descent", "animate_fit"]
 
@@ -47,8 +43,8 @@ _OUTPUT = {
 class FitAnimation:
     """An animation that plays inline (Jupyter, the tutorials' pages) and saves itself.
 
-    ``update(i)`` sets the ``artists`` that move to frame ``i`` of ``frames``; the rest of the
-    ``figure`` is drawn once. ``description`` (the video's accessible label) says what it shows.
+    ``update(i)`` moves the ``artists`` to frame ``i``; the rest of ``figure`` is drawn once.
+    ``description`` says what it shows, for screen readers.
     """
 
     figure: Figure
@@ -60,11 +56,14 @@ class FitAnimation:
     _encoded: dict[str, bytes] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.frames = check_positive_int("frames", self.frames)
+        self.frames = check_int("frames", self.frames, 1)
         self.fps = check_lr(self.fps, "fps")
 
     def _render(self) -> Iterator[memoryview]:
-        """Draw each frame by blitting; yield its RGBA pixels, valid until the next frame."""
+        """Yield each frame's RGBA pixels (valid until the next one), redrawing only what moves.
+
+        Blitting, over a copy of the rest, is over ten times faster than ``matplotlib.animation``.
+        """
         figure, canvas = self.figure, self.figure.canvas
         agg = canvas if isinstance(canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
         for artist in self.artists:
@@ -94,16 +93,16 @@ class FitAnimation:
             out, log = Path(folder, "out" + suffix), Path(folder, "log")
             command = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", *raw.split()]
             command += [*_OUTPUT[suffix].split(), str(out)]
-            with log.open("wb") as stderr:
-                ffmpeg = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=stderr)
-            try:
-                with suppress(BrokenPipeError), ffmpeg.stdin as pipe:  # type: ignore[union-attr]
-                    for pixels in self._render():
-                        pipe.write(pixels)
-            finally:
-                status = ffmpeg.wait()  # also after a BrokenPipeError: ffmpeg quit, and says why
-            if status != 0:
-                msg = f"ffmpeg failed (exit status {status}): {log.read_text().strip()}"
+            with (
+                log.open("wb") as errors,
+                Popen(command, stdin=PIPE, stderr=errors) as ffmpeg,  # then waits for it to end
+                suppress(BrokenPipeError),  # ffmpeg quit early: its log says why
+                ffmpeg.stdin as pipe,  # type: ignore[union-attr]
+            ):
+                for pixels in self._render():
+                    pipe.write(pixels)
+            if ffmpeg.returncode != 0:
+                msg = f"ffmpeg failed (exit status {ffmpeg.returncode}): {log.read_text().strip()}"
                 raise RuntimeError(msg)
             self._encoded[suffix] = out.read_bytes()
         return self._encoded[suffix]
@@ -122,22 +121,23 @@ class FitAnimation:
     _repr_html_ = to_html
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``*.mp4``, ``*.gif`` or ``*.html`` (a page), whole or not at all; return the path.
-
-        A file it replaces keeps its permissions.
-        """
+        """Write a ``.mp4``, ``.gif`` or ``.html`` page whole or not at all; return its path."""
         target = Path(path)
-        if (suffix := target.suffix.lower()) not in (".gif", ".html", ".mp4"):
+        suffix = target.suffix.lower()
+        if suffix not in (".gif", ".html", ".mp4"):
             msg = f"cannot save {target.name!r}: supported suffixes are .gif, .html, .mp4"
             raise ValueError(msg)
-        page = '<!DOCTYPE html>\n<html lang="en">\n<meta charset="utf-8">\n<title>'
-        page += f"{html.escape(self.description)}</title>\n"
-        data = (page + self.to_html()).encode() if suffix == ".html" else self._encode(suffix)
+        if suffix == ".html":
+            title = f"<title>{html.escape(self.description)}</title>"
+            page = f'<!DOCTYPE html>\n<html lang="en">\n<meta charset="utf-8">\n{title}\n'
+            data = (page + self.to_html()).encode()
+        else:
+            data = self._encode(suffix)
         part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
         try:
             part.write_bytes(data)  # a new file, so it has the usual mode (0o666 less the umask)
             with suppress(FileNotFoundError):
-                shutil.copymode(target, part)
+                shutil.copymode(target, part)  # a file it replaces keeps its mode
             part.replace(target)  # atomic: the target is whole, or untouched
         except BaseException as error:
             part.unlink(missing_ok=True)
@@ -157,34 +157,32 @@ def _frames(last: int, count: int) -> NDArray[np.int64]:
 def _animate(
     x: Tensor, y: Tensor, fits: object, labels: Sequence[str] | None, landscape: bool, **kw: Any
 ) -> FitAnimation:
-    """The data with each fit's line (left) and, with ``landscape``, their paths (right)."""
+    """The data and each fit's line (left) and, with ``landscape``, their paths (right)."""
     data, (checked, names) = _Data(x, y), _fits(fits, labels, "fits" if landscape else "fit")
-    fps = check_lr(kw.pop("fps"), "fps")
-    count = check_positive_int("max_frames", kw.pop("max_frames"))
-    if count < 2:
-        msg = f"max_frames must be at least 2 (the first and the last step), got {count}"
-        raise ValueError(msg)
+    fps, count = check_lr(kw.pop("fps"), "fps"), check_int("max_frames", kw.pop("max_frames"), 2)
     last = max(fit.steps for fit in checked)
     steps = _frames(last, count)
-    # Only those rows are read (a shorter run stays at its end): the trails hold at most
-    # max_frames points, however many steps the runs took.
+    # Only these rows are drawn (a shorter run stays at its end), however long the runs.
     paths = [_numpy(fit.params[np.minimum(steps, fit.steps)]) for fit in checked]
     losses = [data.loss(path) for path in paths]
     heights = np.stack([path[:, :1] * data.ends + path[:, 1:] for path in paths])  # at the ends
     figure = plt.figure(**{"figsize": (10, 4.4) if landscape else (6.4, 4.8), **kw})
     left = plot_data(x, y, ax=figure.add_subplot(1, 1 + landscape, 1))
     lines = left.plot(data.ends, heights[:, -1].T, lw=2.5, label=names)  # one line per fit
-    low, high = data.y.min(), data.y.max()  # show the lines up to a data span beyond the data
-    pad = max(high - low, 1e-3)
+    # Show all the lines' travel, up to one data span beyond the data.
+    low, high, pad = data.y.min(), data.y.max(), max(np.ptp(data.y), 1e-3)
     left.set_ylim(np.clip(heights.min(), low - pad, low), np.clip(heights.max(), high, high + pad))
     left.legend(loc="upper left", fontsize="small")
-    trails = _landscape(figure.add_subplot(1, 2, 2), data, paths, names, 12) if landscape else []
+    trails: list[Any] = []  # each path's line, then the dot at its head
+    if landscape:
+        right = plot_landscape(x, y, checked, labels=names, ax=figure.add_subplot(1, 2, 2))
+        trails = right.get_lines()[1:]  # after the least-squares star
     title = figure.suptitle(" ")
 
     def update(j: int) -> None:
         for line, height in zip(lines, heights, strict=True):
             line.set_ydata(height[j])
-        for (trail, head), path in zip(trails, paths, strict=False):  # with the landscape
+        for trail, head, path in zip(trails[::2], trails[1::2], paths, strict=False):
             trail.set_data(*path[: j + 1].T)
             head.set_data(*path[j : j + 1].T)
         each = [f"{n}: {loss[j]:.4f}" for n, loss in zip(names, losses, strict=True)]
@@ -194,18 +192,15 @@ def _animate(
     update(len(steps) - 1)
     figure.tight_layout()
     description = f"Animation of {last} updates of {', '.join(names)}"
-    moving = [*lines, *(artist for pair in trails for artist in pair), title]
-    return FitAnimation(figure, moving, update, len(steps), fps, description)
+    return FitAnimation(figure, [*lines, *trails, title], update, len(steps), fps, description)
 
 
 def animate_fit(
     x: Tensor, y: Tensor, fit: Fit, *, max_frames: int = 100, fps: float = 30, **figure: Any
 ) -> FitAnimation:
-    """The data, and the fitted line at each step of ``fit``, as a :class:`FitAnimation`.
+    """Animate ``fit``'s line through the data in at most ``max_frames`` frames, denser early.
 
-    ``x, y`` as for :func:`~sgd_tutorial.plot_data`. At most ``max_frames`` frames (at least 2),
-    denser at the start, where the line moves most. ``figure`` goes to
-    :func:`matplotlib.pyplot.figure`: ``figsize`` (default 6.4 × 4.8 inches), ``dpi`` (100).
+    ``figure`` goes to :func:`matplotlib.pyplot.figure`; ``figsize`` defaults to 6.4 × 4.8 inches.
     """
     return _animate(x, y, fit, None, False, max_frames=max_frames, fps=fps, **figure)
 
@@ -220,9 +215,8 @@ def animate_descent(
     fps: float = 30,
     **figure: Any,
 ) -> FitAnimation:
-    """Fits moving over the loss landscape, beside the lines they draw through the data.
+    """Animate the fits' paths over the loss landscape, beside their lines through the data.
 
-    A shorter run stays at its end. ``labels`` are as for :func:`~sgd_tutorial.plot_losses`, the
-    rest as for :func:`animate_fit` (but the default ``figsize`` is 10 × 4.4 inches).
+    A shorter run stays at its end. The rest is as for :func:`animate_fit` (but 10 × 4.4 inches).
     """
     return _animate(x, y, fits, labels, True, max_frames=max_frames, fps=fps, **figure)

@@ -1,6 +1,7 @@
 """Static plots of a fit: the data, a line, loss curves and the loss landscape.
 
-Tensors may require grad or live on any device: the plots read a detached float64 copy on the CPU.
+Each plot draws on ``ax`` (by default the current axes) and returns it. Tensors may require grad
+or live on any device: the plots read a detached float64 copy on the CPU.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from matplotlib.axes import Axes
 from numpy.typing import NDArray
 from torch import Tensor
 
-from sgd_tutorial._checks import check_data, check_positive_int, check_real
+from sgd_tutorial._checks import check_data, check_int, check_real
 from sgd_tutorial.losses import least_squares
 from sgd_tutorial.optimize import Fit
 
@@ -28,11 +29,7 @@ def _numpy(tensor: Tensor) -> Array:
 
 
 class _Data:
-    """The data as float64 arrays, and the MSE at any ``(slope, intercept)``, exactly.
-
-    ``mse(p) = (p - best)ᵀ (xᵀx / n) (p - best) + floor``, ``floor`` from the least-squares
-    residuals; expanded in ``p`` it would cancel for large ``y``.
-    """
+    """The data, checked, as float64 arrays; its least-squares point and minimum MSE."""
 
     def __init__(self, x: object, y: object) -> None:
         xt, yt = check_data(x, y)
@@ -41,19 +38,20 @@ class _Data:
             msg = f"x must have shape (n, 2), a feature then a column of ones; got {xd.shape}"
             raise ValueError(msg)
         self.u, self.hessian = xd[:, 0], xd.T @ xd / len(xd)
+        self.ends = np.array([self.u.min(), self.u.max()])  # where the lines start and stop
         self.best = least_squares(torch.from_numpy(xd), torch.from_numpy(self.y)).numpy()
         self.floor = float(np.mean((xd @ self.best - self.y) ** 2))
-        self.ends = np.array([self.u.min(), self.u.max()])  # where the lines start and stop
 
     def loss(self, params: Array) -> Array:
-        d = params - self.best
+        """The MSE at each ``(slope, intercept)``, exactly, even for large ``y``."""
+        d = params - self.best  # expanded in params instead, the terms would cancel
         return np.asarray(np.einsum("...i,ij,...j->...", d, self.hessian, d) + self.floor)
 
 
 def _fits(
     fits: object, labels: Sequence[str] | None, name: str = "fits", k: int | None = 2
 ) -> tuple[list[Fit], list[str]]:
-    """Check one fit or a sequence of fits; label each, by default with how it was made."""
+    """Check one fit or several, with ``k`` parameters (None: any); label each."""
     items = [fits] if isinstance(fits, Fit) else fits
     if isinstance(items, str) or not isinstance(items, Sequence) or not items:
         msg = f"{name} must be a Fit or a non-empty sequence of Fit, got {type(fits).__name__}"
@@ -78,37 +76,8 @@ def _fits(
     return list(items), names
 
 
-def _landscape(
-    ax: Axes, data: _Data, paths: list[Array], names: list[str], levels: int
-) -> list[Any]:
-    """Contours of the MSE, its minimum (a star), and each path with a dot at its start."""
-    points = np.vstack([data.best, *paths])
-    span = np.maximum(np.ptp(points, axis=0), 0.5)
-    low, high = points.min(axis=0) - 0.15 * span, points.max(axis=0) + 0.15 * span
-    slopes, intercepts = np.linspace(low[0], high[0], 160), np.linspace(low[1], high[1], 160)
-    loss = data.loss(np.stack(np.meshgrid(slopes, intercepts), axis=-1))
-    # Levels spaced geometrically above the minimum keep the rings close to it visible.
-    rings = data.floor + np.geomspace(1e-3, 1, levels) * max(loss.max() - data.floor, 1e-12)
-    ax.contourf(slopes, intercepts, loss, [data.floor, *rings], cmap="Greys", alpha=0.45)
-    ax.contour(slopes, intercepts, loss, rings, colors="0.55", linewidths=0.6)
-    ax.plot(*data.best, "*", ms=14, color="black", mec="white", label="least squares", zorder=4)
-    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xlabel="slope", ylabel="intercept")
-    pairs = []
-    for path, name in zip(paths, names, strict=True):
-        (line,) = ax.plot(*path.T, lw=1.5, label=name, zorder=3)
-        (dot,) = ax.plot(*path[0], "o", color=line.get_color(), mec="white", zorder=5)
-        pairs.append((line, dot))
-    ax.legend()
-    return pairs
-
-
 def plot_data(x: Tensor, y: Tensor, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
-    """Scatter the data: the feature ``x[:, 0]`` against the target ``y``.
-
-    ``x`` is ``(n, 2)``, the feature then a column of ones (so parameters are ``(slope,
-    intercept)``), and ``y`` is ``(n,)``. Like every plot here it draws on ``ax``, by default the
-    current axes, and returns it. ``kwargs`` go to :meth:`~matplotlib.axes.Axes.scatter`.
-    """
+    """Scatter ``y`` against the feature ``x[:, 0]`` (``x`` is ``(n, 2)``: the feature, then 1s)."""
     data, ax = _Data(x, y), ax or plt.gca()
     kwargs = {"s": 14, "color": "0.45", "linewidths": 0, "label": "data", "zorder": 2, **kwargs}
     ax.scatter(data.u, data.y, **kwargs)
@@ -126,11 +95,9 @@ def plot_fit(
     data: bool = True,
     **kwargs: Any,
 ) -> Axes:
-    """Draw the line ``slope * x + intercept`` over the data (``data=False``: the line alone).
+    """Draw the line ``coef = (slope, intercept)``, or a fit's last, over the data (or alone).
 
-    ``coef`` is ``(slope, intercept)``, or a :class:`~sgd_tutorial.Fit` (its last parameters);
-    ``label`` defaults to the line's equation; ``kwargs`` go to :meth:`~matplotlib.axes.Axes.plot`;
-    the rest is as for :func:`plot_data`.
+    ``label`` defaults to the line's equation; ``kwargs`` go to :meth:`~matplotlib.axes.Axes.plot`.
     """
     points, ax = _Data(x, y), ax or plt.gca()
     try:
@@ -153,21 +120,18 @@ def plot_losses(
     ax: Axes | None = None,
     labels: Sequence[str] | None = None,
     minimum: float | Tensor | None = None,
-    log: bool = True,
 ) -> Axes:
-    """Draw the loss recorded at each update of one or more fits, on a log axis if ``log``.
+    """Draw each fit's loss at each update, on a log scale, and a dashed line at ``minimum``.
 
-    ``labels`` give one per fit, by default how each was made (``"GD, lr 0.1"``); ``minimum``
-    adds a dashed line labelled "least squares", such as the closed form's MSE.
+    ``labels`` default to how each fit was made (``"GD, lr 0.1"``).
     """
     checked, names = _fits(fits, labels, k=None)
     ax = ax or plt.gca()
     for fit, name in zip(checked, names, strict=True):
         ax.plot(_numpy(fit.losses), label=name, lw=1.5)
     if minimum is not None:
-        value = minimum.item() if isinstance(minimum, Tensor) and minimum.numel() == 1 else minimum
-        ax.axhline(check_real("minimum", value), color="k", linestyle="--", label="least squares")
-    ax.set(yscale="log" if log else "linear", xlabel="update", ylabel="loss (MSE)")
+        ax.axhline(check_real("minimum", minimum), color="k", ls="--", label="least squares")
+    ax.set(yscale="log", xlabel="update", ylabel="loss (MSE)")
     ax.legend()
     return ax
 
@@ -181,12 +145,23 @@ def plot_landscape(
     labels: Sequence[str] | None = None,
     levels: int = 12,
 ) -> Axes:
-    """Draw the MSE's contours over (slope, intercept), its minimum, and the paths of ``fits``.
-
-    Each path starts at a dot; ``levels`` contour lines are spaced geometrically above the
-    minimum; the rest is as for :func:`plot_data` and :func:`plot_losses`.
-    """
-    data, levels = _Data(x, y), check_positive_int("levels", levels)
+    """Draw ``levels`` contours of the MSE over (slope, intercept), its minimum, and each path."""
+    data, levels, ax = _Data(x, y), check_int("levels", levels, 1), ax or plt.gca()
     checked, names = ([], []) if fits is None else _fits(fits, labels)
-    _landscape(ax := ax or plt.gca(), data, [_numpy(f.params) for f in checked], names, levels)
+    paths = [_numpy(fit.params) for fit in checked]
+    points = np.vstack([data.best, *paths])
+    span = np.maximum(np.ptp(points, axis=0), 0.5)
+    low, high = points.min(axis=0) - 0.15 * span, points.max(axis=0) + 0.15 * span
+    slopes, intercepts = np.linspace(low[0], high[0], 160), np.linspace(low[1], high[1], 160)
+    loss = data.loss(np.stack(np.meshgrid(slopes, intercepts), axis=-1))
+    # Levels spaced geometrically above the minimum keep the rings near it apart.
+    rings = data.floor + np.geomspace(1e-3, 1, levels) * max(loss.max() - data.floor, 1e-12)
+    ax.contourf(slopes, intercepts, loss, [data.floor, *rings], cmap="Greys", alpha=0.45)
+    ax.contour(slopes, intercepts, loss, rings, colors="0.55", linewidths=0.6)
+    ax.plot(*data.best, "*", ms=14, color="black", mec="white", label="least squares", zorder=4)
+    for path, name in zip(paths, names, strict=True):  # each a line from a dot
+        (line,) = ax.plot(*path.T, lw=1.5, label=name, zorder=3)
+        ax.plot(*path[0], "o", color=line.get_color(), mec="white", zorder=5)
+    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xlabel="slope", ylabel="intercept")
+    ax.legend()
     return ax

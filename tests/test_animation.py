@@ -425,8 +425,8 @@ def test_failing_render_leaves_nothing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"max_frames": 1}, ValueError, r"max_frames must be at least 2 .*got 1"),
-        ({"max_frames": 0}, ValueError, r"max_frames must be an integer >= 1, got 0"),
+        ({"max_frames": 1}, ValueError, r"max_frames must be an integer >= 2, got 1"),
+        ({"max_frames": 0}, ValueError, r"max_frames must be an integer >= 2, got 0"),
         ({"max_frames": 10.5}, TypeError, r"max_frames must be an integer, got 10.5"),
         ({"max_frames": True}, TypeError, r"max_frames"),
         ({"fps": 0}, ValueError, r"fps must be a finite number > 0, got 0"),

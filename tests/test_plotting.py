@@ -99,10 +99,9 @@ def test_plot_losses(gd: Fit, mb: Fit, ax: Axes, data: LinearData) -> None:
     assert ax.get_yscale() == "log"
 
 
-def test_plot_losses_one_fit_linear(gd: Fit, ax: Axes) -> None:
-    plot_losses(gd, labels=["plain"], log=False, ax=ax)
+def test_plot_losses_one_fit(gd: Fit, ax: Axes) -> None:
+    plot_losses(gd, labels=["plain"], ax=ax)
     assert [line.get_label() for line in ax.get_lines()] == ["plain"]
-    assert ax.get_yscale() == "linear"
     with pytest.raises(TypeError, match="minimum must be a real number"):
         plot_losses(gd, ax=ax, minimum="0.1")  # type: ignore[arg-type]
 
