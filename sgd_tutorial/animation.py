@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import html
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -30,29 +29,25 @@ from sgd_tutorial.plotting import _Data, _fits, _numpy, plot_data, plot_landscap
 
 __all__ = ["FitAnimation", "animate_descent", "animate_fit"]
 
-# Browsers play H.264 in yuv420p, which needs even sides (pad), from its index first (faststart).
-# A GIF gets one palette for all its frames and no dithering: crisp lines, a small file.
+# Browsers play H.264 in yuv420p (even sides: pad), index first (faststart); GIF: one palette.
 _OUTPUT = {
     ".mp4": "-vf pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white -c:v libx264 -preset veryfast "
     "-tune animation -crf 28 -pix_fmt yuv420p -movflags +faststart",
     ".gif": "-vf split[a][b];[a]palettegen[p];[b][p]paletteuse=dither=none",
 }
+_PAGE = '<!DOCTYPE html>\n<html lang="en">\n<meta charset="utf-8">\n<title>{}</title>\n{}\n'
 
 
 @dataclass(eq=False)
 class FitAnimation:
-    """An animation that plays inline (Jupyter, the tutorials' pages) and saves itself.
+    """An animation that plays inline (in Jupyter, on web pages) and saves as a video or page."""
 
-    ``update(i)`` moves the ``artists`` to frame ``i``; the rest of ``figure`` is drawn once.
-    ``description`` says what it shows, for screen readers.
-    """
-
-    figure: Figure
+    figure: Figure  # drawn once, but for the artists
     artists: Sequence[Artist]
-    update: Callable[[int], object]
+    update: Callable[[int], object]  # update(i) moves the artists to frame i
     frames: int
     fps: float = 30
-    description: str = "Animation"
+    description: str = "Animation"  # what it shows, for screen readers
     _encoded: dict[str, bytes] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -60,10 +55,8 @@ class FitAnimation:
         self.fps = check_lr(self.fps, "fps")
 
     def _render(self) -> Iterator[memoryview]:
-        """Yield each frame's RGBA pixels (valid until the next one), redrawing only what moves.
-
-        Blitting, over a copy of the rest, is over ten times faster than ``matplotlib.animation``.
-        """
+        """Yield each frame's RGBA pixels (valid until the next), redrawing only the artists."""
+        # Blitting, over a copy of the rest, is over ten times faster than redrawing it all.
         figure, canvas = self.figure, self.figure.canvas
         agg = canvas if isinstance(canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
         for artist in self.artists:
@@ -88,19 +81,17 @@ class FitAnimation:
         if suffix in self._encoded:
             return self._encoded[suffix]
         width, height = self.figure.canvas.get_width_height(physical=True)
-        raw = f"-f rawvideo -pix_fmt rgba -s {width}x{height} -framerate {self.fps} -i -"
+        raw = f"-v error -f rawvideo -pix_fmt rgba -s {width}x{height} -framerate {self.fps} -i -"
+        command = [imageio_ffmpeg.get_ffmpeg_exe(), *raw.split(), *_OUTPUT[suffix].split()]
         with tempfile.TemporaryDirectory() as folder:
             out, log = Path(folder, "out" + suffix), Path(folder, "log")
-            command = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", *raw.split()]
-            command += [*_OUTPUT[suffix].split(), str(out)]
             with (
-                log.open("wb") as errors,
-                Popen(command, stdin=PIPE, stderr=errors) as ffmpeg,  # then waits for it to end
                 suppress(BrokenPipeError),  # ffmpeg quit early: its log says why
-                ffmpeg.stdin as pipe,  # type: ignore[union-attr]
+                log.open("wb") as errors,
+                Popen([*command, out], stdin=PIPE, stderr=errors) as ffmpeg,  # waits for it
             ):
                 for pixels in self._render():
-                    pipe.write(pixels)
+                    ffmpeg.stdin.write(pixels)  # type: ignore[union-attr]
             if ffmpeg.returncode != 0:
                 msg = f"ffmpeg failed (exit status {ffmpeg.returncode}): {log.read_text().strip()}"
                 raise RuntimeError(msg)
@@ -110,8 +101,7 @@ class FitAnimation:
     def to_html(self) -> str:
         """A ``<video controls loop>`` with the mp4 inline, that loads nothing from elsewhere."""
         width, height = (side + side % 2 for side in self.figure.canvas.get_width_height())
-        label = html.escape(self.description)
-        mp4 = base64.b64encode(self._encode(".mp4")).decode("ascii")
+        mp4, label = base64.b64encode(self._encode(".mp4")).decode(), html.escape(self.description)
         return (
             f'<video controls loop muted playsinline width="{width}" height="{height}" '
             f'style="max-width: 100%; height: auto" aria-label="{label}" title="{label}">'
@@ -124,26 +114,23 @@ class FitAnimation:
         """Write a ``.mp4``, ``.gif`` or ``.html`` page whole or not at all; return its path."""
         target = Path(path)
         suffix = target.suffix.lower()
-        if suffix not in (".gif", ".html", ".mp4"):
+        if suffix == ".html":
+            data = _PAGE.format(html.escape(self.description), self.to_html()).encode()
+        elif suffix in _OUTPUT:
+            data = self._encode(suffix)
+        else:
             msg = f"cannot save {target.name!r}: supported suffixes are .gif, .html, .mp4"
             raise ValueError(msg)
-        if suffix == ".html":
-            title = f"<title>{html.escape(self.description)}</title>"
-            page = f'<!DOCTYPE html>\n<html lang="en">\n<meta charset="utf-8">\n{title}\n'
-            data = (page + self.to_html()).encode()
-        else:
-            data = self._encode(suffix)
-        part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+        part = target.with_name(f".{target.name}.{os.urandom(4).hex()}.part")
         try:
             part.write_bytes(data)  # a new file, so it has the usual mode (0o666 less the umask)
             with suppress(FileNotFoundError):
                 shutil.copymode(target, part)  # a file it replaces keeps its mode
             part.replace(target)  # atomic: the target is whole, or untouched
-        except BaseException as error:
+        except OSError as error:  # name the user's path, not our temporary file
+            raise type(error)(error.errno, error.strerror, str(target)) from None
+        finally:
             part.unlink(missing_ok=True)
-            if isinstance(error, OSError) and error.errno:  # name the user's path, not ours
-                raise type(error)(error.errno, error.strerror, str(target)) from None
-            raise
         return target
 
 
@@ -158,10 +145,9 @@ def _animate(
     x: Tensor, y: Tensor, fits: object, labels: Sequence[str] | None, landscape: bool, **kw: Any
 ) -> FitAnimation:
     """The data and each fit's line (left) and, with ``landscape``, their paths (right)."""
-    data, (checked, names) = _Data(x, y), _fits(fits, labels, "fits" if landscape else "fit")
+    data, (checked, names) = _Data(x, y), _fits(fits, labels, "fits" if landscape else "fit", 2)
     fps, count = check_lr(kw.pop("fps"), "fps"), check_int("max_frames", kw.pop("max_frames"), 2)
-    last = max(fit.steps for fit in checked)
-    steps = _frames(last, count)
+    steps = _frames(max(fit.steps for fit in checked), count)
     # Only these rows are drawn (a shorter run stays at its end), however long the runs.
     paths = [_numpy(fit.params[np.minimum(steps, fit.steps)]) for fit in checked]
     losses = [data.loss(path) for path in paths]
@@ -173,10 +159,9 @@ def _animate(
     low, high, pad = data.y.min(), data.y.max(), max(np.ptp(data.y), 1e-3)
     left.set_ylim(np.clip(heights.min(), low - pad, low), np.clip(heights.max(), high, high + pad))
     left.legend(loc="upper left", fontsize="small")
-    trails: list[Any] = []  # each path's line, then the dot at its head
-    if landscape:
-        right = plot_landscape(x, y, checked, labels=names, ax=figure.add_subplot(1, 2, 2))
-        trails = right.get_lines()[1:]  # after the least-squares star
+    if landscape:  # its lines after the star are each path, then the dot at its head
+        plot_landscape(x, y, checked, labels=names, ax=figure.add_subplot(1, 2, 2))
+    trails = figure.axes[1].get_lines()[1:] if landscape else []
     title = figure.suptitle(" ")
 
     def update(j: int) -> None:
@@ -191,17 +176,14 @@ def _animate(
 
     update(len(steps) - 1)
     figure.tight_layout()
-    description = f"Animation of {last} updates of {', '.join(names)}"
+    description = f"Animation of {steps[-1]} updates of {', '.join(names)}"
     return FitAnimation(figure, [*lines, *trails, title], update, len(steps), fps, description)
 
 
 def animate_fit(
     x: Tensor, y: Tensor, fit: Fit, *, max_frames: int = 100, fps: float = 30, **figure: Any
 ) -> FitAnimation:
-    """Animate ``fit``'s line through the data in at most ``max_frames`` frames, denser early.
-
-    ``figure`` goes to :func:`matplotlib.pyplot.figure`; ``figsize`` defaults to 6.4 × 4.8 inches.
-    """
+    """Animate ``fit``'s line, ``max_frames`` at most, denser early; ``figure``: for plt.figure."""
     return _animate(x, y, fit, None, False, max_frames=max_frames, fps=fps, **figure)
 
 
@@ -215,8 +197,5 @@ def animate_descent(
     fps: float = 30,
     **figure: Any,
 ) -> FitAnimation:
-    """Animate the fits' paths over the loss landscape, beside their lines through the data.
-
-    A shorter run stays at its end. The rest is as for :func:`animate_fit` (but 10 × 4.4 inches).
-    """
+    """Animate the fits' paths over the loss landscape, beside their lines through the data."""
     return _animate(x, y, fits, labels, True, max_frames=max_frames, fps=fps, **figure)

@@ -1,8 +1,4 @@
-"""Static plots of a fit: the data, a line, loss curves and the loss landscape.
-
-Each plot draws on ``ax`` (by default the current axes) and returns it. Tensors may require grad
-or live on any device: the plots read a detached float64 copy on the CPU.
-"""
+"""Static plots of a fit: the data, a line, loss curves and the loss landscape."""
 
 from __future__ import annotations
 
@@ -16,7 +12,7 @@ from matplotlib.axes import Axes
 from numpy.typing import NDArray
 from torch import Tensor
 
-from sgd_tutorial._checks import check_data, check_int, check_real
+from sgd_tutorial._checks import check_data, check_real
 from sgd_tutorial.losses import least_squares
 from sgd_tutorial.optimize import Fit
 
@@ -29,11 +25,10 @@ def _numpy(tensor: Tensor) -> Array:
 
 
 class _Data:
-    """The data, checked, as float64 arrays; its least-squares point and minimum MSE."""
+    """The data, checked, as float64 arrays, with its least-squares point and minimum MSE."""
 
     def __init__(self, x: object, y: object) -> None:
-        xt, yt = check_data(x, y)
-        xd, self.y = _numpy(xt), _numpy(yt)
+        xd, self.y = map(_numpy, check_data(x, y))
         if xd.shape[1] != 2 or not np.all(xd[:, 1] == 1):
             msg = f"x must have shape (n, 2), a feature then a column of ones; got {xd.shape}"
             raise ValueError(msg)
@@ -43,15 +38,13 @@ class _Data:
         self.floor = float(np.mean((xd @ self.best - self.y) ** 2))
 
     def loss(self, params: Array) -> Array:
-        """The MSE at each ``(slope, intercept)``, exactly, even for large ``y``."""
-        d = params - self.best  # expanded in params instead, the terms would cancel
+        """The MSE at each ``(slope, intercept)``, exact even for large ``y``."""
+        d = params - self.best  # (expanded in params, the MSE's terms would cancel)
         return np.asarray(np.einsum("...i,ij,...j->...", d, self.hessian, d) + self.floor)
 
 
-def _fits(
-    fits: object, labels: Sequence[str] | None, name: str = "fits", k: int | None = 2
-) -> tuple[list[Fit], list[str]]:
-    """Check one fit or several, with ``k`` parameters (None: any); label each."""
+def _fits(fits: object, labels: Any, name: str, k: int | None) -> tuple[list[Fit], list[str]]:
+    """Check one fit or several, with ``k`` parameters each (None: any), and label them."""
     items = [fits] if isinstance(fits, Fit) else fits
     if isinstance(items, str) or not isinstance(items, Sequence) or not items:
         msg = f"{name} must be a Fit or a non-empty sequence of Fit, got {type(fits).__name__}"
@@ -68,8 +61,7 @@ def _fits(
         kind = "GD" if fit.epochs is None else f"SGD, batch {fit.batch_size}"
         momentum = f", momentum {fit.momentum:g}" if fit.momentum else ""
         names.append(f"{kind}, lr {fit.lr:g}{momentum}")
-    if labels is not None:
-        names = list(labels)
+    names = names if labels is None else list(labels)
     if isinstance(labels, str) or len(names) != len(items):
         msg = f"labels must give one label per fit ({len(items)}), got {labels!r}"
         raise ValueError(msg)
@@ -77,7 +69,7 @@ def _fits(
 
 
 def plot_data(x: Tensor, y: Tensor, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
-    """Scatter ``y`` against the feature ``x[:, 0]`` (``x`` is ``(n, 2)``: the feature, then 1s)."""
+    """Scatter ``y`` against the feature ``x[:, 0]`` on ``ax`` (default: the current axes)."""
     data, ax = _Data(x, y), ax or plt.gca()
     kwargs = {"s": 14, "color": "0.45", "linewidths": 0, "label": "data", "zorder": 2, **kwargs}
     ax.scatter(data.u, data.y, **kwargs)
@@ -95,10 +87,7 @@ def plot_fit(
     data: bool = True,
     **kwargs: Any,
 ) -> Axes:
-    """Draw the line ``coef = (slope, intercept)``, or a fit's last, over the data (or alone).
-
-    ``label`` defaults to the line's equation; ``kwargs`` go to :meth:`~matplotlib.axes.Axes.plot`.
-    """
+    """Draw the line ``coef`` (slope, intercept, or a fit's last) over the data, or alone."""
     points, ax = _Data(x, y), ax or plt.gca()
     try:
         slope, intercept = _numpy(torch.as_tensor(coef.coef if isinstance(coef, Fit) else coef))
@@ -121,12 +110,8 @@ def plot_losses(
     labels: Sequence[str] | None = None,
     minimum: float | Tensor | None = None,
 ) -> Axes:
-    """Draw each fit's loss at each update, on a log scale, and a dashed line at ``minimum``.
-
-    ``labels`` default to how each fit was made (``"GD, lr 0.1"``).
-    """
-    checked, names = _fits(fits, labels, k=None)
-    ax = ax or plt.gca()
+    """Draw each fit's loss per update on a log scale, and a dashed line at ``minimum``."""
+    (checked, names), ax = _fits(fits, labels, "fits", None), ax or plt.gca()
     for fit, name in zip(checked, names, strict=True):
         ax.plot(_numpy(fit.losses), label=name, lw=1.5)
     if minimum is not None:
@@ -143,25 +128,23 @@ def plot_landscape(
     *,
     ax: Axes | None = None,
     labels: Sequence[str] | None = None,
-    levels: int = 12,
 ) -> Axes:
-    """Draw ``levels`` contours of the MSE over (slope, intercept), its minimum, and each path."""
-    data, levels, ax = _Data(x, y), check_int("levels", levels, 1), ax or plt.gca()
-    checked, names = ([], []) if fits is None else _fits(fits, labels)
+    """Draw the MSE's contours over (slope, intercept), its minimum, and the fits' paths."""
+    data, ax = _Data(x, y), ax or plt.gca()
+    checked, names = ([], []) if fits is None else _fits(fits, labels, "fits", 2)
     paths = [_numpy(fit.params) for fit in checked]
     points = np.vstack([data.best, *paths])
-    span = np.maximum(np.ptp(points, axis=0), 0.5)
-    low, high = points.min(axis=0) - 0.15 * span, points.max(axis=0) + 0.15 * span
-    slopes, intercepts = np.linspace(low[0], high[0], 160), np.linspace(low[1], high[1], 160)
+    pad = 0.15 * np.maximum(np.ptp(points, axis=0), 0.5)
+    slopes, intercepts = np.linspace(points.min(axis=0) - pad, points.max(axis=0) + pad, 160).T
     loss = data.loss(np.stack(np.meshgrid(slopes, intercepts), axis=-1))
     # Levels spaced geometrically above the minimum keep the rings near it apart.
-    rings = data.floor + np.geomspace(1e-3, 1, levels) * max(loss.max() - data.floor, 1e-12)
+    rings = data.floor + np.geomspace(1e-3, 1, 12) * max(loss.max() - data.floor, 1e-12)
     ax.contourf(slopes, intercepts, loss, [data.floor, *rings], cmap="Greys", alpha=0.45)
     ax.contour(slopes, intercepts, loss, rings, colors="0.55", linewidths=0.6)
     ax.plot(*data.best, "*", ms=14, color="black", mec="white", label="least squares", zorder=4)
     for path, name in zip(paths, names, strict=True):  # each a line from a dot
         (line,) = ax.plot(*path.T, lw=1.5, label=name, zorder=3)
         ax.plot(*path[0], "o", color=line.get_color(), mec="white", zorder=5)
-    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xlabel="slope", ylabel="intercept")
+    ax.set(xlabel="slope", ylabel="intercept")  # the limits are the contours' grid
     ax.legend()
     return ax
