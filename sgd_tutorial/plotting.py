@@ -20,15 +20,11 @@ __all__ = ["plot_data", "plot_fit", "plot_landscape", "plot_losses"]
 Array = NDArray[np.float64]
 
 
-def _numpy(tensor: Tensor) -> Array:
-    return tensor.detach().cpu().double().numpy()
-
-
 class _Data:
     """The data, checked, as float64 arrays, with its least-squares point and minimum MSE."""
 
     def __init__(self, x: object, y: object) -> None:
-        xd, self.y = map(_numpy, check_data(x, y))
+        xd, self.y = (t.cpu().double().numpy() for t in check_data(x, y))  # a detached copy
         if xd.shape[1] != 2 or not np.all(xd[:, 1] == 1):
             msg = f"x must have shape (n, 2), a feature then a column of ones; got {xd.shape}"
             raise ValueError(msg)
@@ -90,7 +86,7 @@ def plot_fit(
     """Draw the line ``coef`` (slope, intercept, or a fit's last) over the data, or alone."""
     points, ax = _Data(x, y), ax or plt.gca()
     try:
-        slope, intercept = _numpy(torch.as_tensor(coef.coef if isinstance(coef, Fit) else coef))
+        slope, intercept = torch.as_tensor(coef.coef if isinstance(coef, Fit) else coef).tolist()
     except (TypeError, ValueError, RuntimeError):
         msg = f"coef must be a Fit, a tensor or 2 numbers (slope, intercept), got {coef!r:.80}"
         raise ValueError(msg) from None
@@ -113,7 +109,7 @@ def plot_losses(
     """Draw each fit's loss per update on a log scale, and a dashed line at ``minimum``."""
     (checked, names), ax = _fits(fits, labels, "fits", None), ax or plt.gca()
     for fit, name in zip(checked, names, strict=True):
-        ax.plot(_numpy(fit.losses), label=name, lw=1.5)
+        ax.plot(fit.losses.numpy(), label=name, lw=1.5)  # a Fit's tensors are on the CPU
     if minimum is not None:
         ax.axhline(check_real("minimum", minimum), color="k", ls="--", label="least squares")
     ax.set(yscale="log", xlabel="update", ylabel="loss (MSE)")
@@ -132,7 +128,7 @@ def plot_landscape(
     """Draw the MSE's contours over (slope, intercept), its minimum, and the fits' paths."""
     data, ax = _Data(x, y), ax or plt.gca()
     checked, names = ([], []) if fits is None else _fits(fits, labels, "fits", 2)
-    paths = [_numpy(fit.params) for fit in checked]
+    paths = [fit.params.double().numpy() for fit in checked]
     points = np.vstack([data.best, *paths])
     pad = 0.15 * np.maximum(np.ptp(points, axis=0), 0.5)
     slopes, intercepts = np.linspace(points.min(axis=0) - pad, points.max(axis=0) + pad, 160).T
