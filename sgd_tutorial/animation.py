@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from subprocess import PIPE, Popen
 from typing import Any
@@ -48,7 +48,6 @@ class FitAnimation:
     frames: int
     fps: float = 30
     description: str = "Animation"  # what it shows, for screen readers
-    _encoded: dict[str, bytes] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.frames = check_int("frames", self.frames, 1)
@@ -72,13 +71,12 @@ class FitAnimation:
         finally:
             for artist in self.artists:
                 artist.set_animated(False)
-            self.update(self.frames - 1)
             figure.set_canvas(canvas)
 
     def _encode(self, suffix: str) -> bytes:
-        """The bytes of a ``.mp4`` or ``.gif`` file: the frames piped through ffmpeg, once."""
-        if suffix in self._encoded:
-            return self._encoded[suffix]
+        """The bytes of a ``.html`` page, or of a ``.mp4`` or ``.gif`` made by ffmpeg."""
+        if suffix == ".html":
+            return _PAGE.format(html.escape(self.description), self.to_html()).encode()
         width, height = self.figure.canvas.get_width_height(physical=True)
         raw = f"-v error -f rawvideo -pix_fmt rgba -s {width}x{height} -framerate {self.fps} -i -"
         command = [imageio_ffmpeg.get_ffmpeg_exe(), *raw.split(), *_OUTPUT[suffix].split()]
@@ -89,25 +87,19 @@ class FitAnimation:
                 log.open("wb") as errors,
                 Popen([*command, out], stdin=PIPE, stderr=errors) as ffmpeg,  # waits for it
             ):
-                for pixels in self._render():
-                    ffmpeg.stdin.write(pixels)  # type: ignore[union-attr]
+                ffmpeg.stdin.writelines(self._render())  # type: ignore[union-attr]
             if ffmpeg.returncode != 0:
                 msg = f"ffmpeg failed (exit status {ffmpeg.returncode}): {log.read_text().strip()}"
                 raise RuntimeError(msg)
-            self._encoded[suffix] = out.read_bytes()
-        return self._encoded[suffix]
+            return out.read_bytes()
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write a ``.mp4``, ``.gif`` or ``.html`` page whole or not at all; return its path."""
         target = Path(path)
-        suffix = target.suffix.lower()
-        if suffix == ".html":
-            data = _PAGE.format(html.escape(self.description), self.to_html()).encode()
-        elif suffix in _OUTPUT:
-            data = self._encode(suffix)
-        else:
+        if target.suffix.lower() not in (".gif", ".html", ".mp4"):
             msg = f"cannot save {target.name!r}: supported suffixes are .gif, .html, .mp4"
             raise ValueError(msg)
+        data = self._encode(target.suffix.lower())
         part = target.with_name(f".{target.name}.{os.urandom(4).hex()}.part")
         try:
             part.write_bytes(data)  # a new file, so it has the usual mode (0o666 less the umask)
@@ -140,26 +132,22 @@ def _frames(last: int, count: int) -> NDArray[np.int64]:
     return i + np.round((last + 1 - len(i)) * (i / max(len(i) - 1, 1)) ** 2).astype(np.int64)
 
 
-def _animate(
-    x: Tensor, y: Tensor, fits: object, labels: Sequence[str] | None, landscape: bool, **kw: Any
-) -> FitAnimation:
+def _animate(x: Tensor, y: Tensor, fits: object, landscape: bool, **kw: Any) -> FitAnimation:
     """The data and each fit's line (left) and, with ``landscape``, their paths (right)."""
-    data, (checked, names) = _Data(x, y), _fits(fits, labels, "fits" if landscape else "fit", 2)
-    fps, count = check_lr(kw.pop("fps"), "fps"), check_int("max_frames", kw.pop("max_frames"), 2)
-    steps = _frames(max(fit.steps for fit in checked), count)
+    data, fps = _Data(x, y), check_lr(kw.pop("fps"), "fps")
+    runs, names = _fits(fits, kw.pop("labels"), "fits" if landscape else "fit", 2)
+    steps = _frames(max(f.steps for f in runs), check_int("max_frames", kw.pop("max_frames"), 2))
     # Only these rows are drawn (a shorter run stays at its end), however long the runs.
-    paths = [fit.params[np.minimum(steps, fit.steps)].double().numpy() for fit in checked]
-    losses = [data.loss(path) for path in paths]
+    paths = [fit.params[np.minimum(steps, fit.steps)].double().numpy() for fit in runs]
     heights = np.stack([path[:, :1] * data.ends + path[:, 1:] for path in paths])  # at the ends
     figure = plt.figure(**{"figsize": (10, 4.4) if landscape else (6.4, 4.8), **kw})
     left = plot_data(x, y, ax=figure.add_subplot(1, 1 + landscape, 1))
     lines = left.plot(data.ends, heights[:, -1].T, lw=2.5, label=names)  # one line per fit
-    # Show all the lines' travel, up to one data span beyond the data.
-    low, high, pad = data.y.min(), data.y.max(), max(np.ptp(data.y), 1e-3)
+    low, high, pad = data.y.min(), data.y.max(), max(np.ptp(data.y), 1e-3)  # pad: a data span
     left.set_ylim(np.clip(heights.min(), low - pad, low), np.clip(heights.max(), high, high + pad))
     left.legend(loc="upper left", fontsize="small")
     if landscape:  # its lines after the star are each path, then the dot at its head
-        plot_landscape(x, y, checked, labels=names, ax=figure.add_subplot(1, 2, 2))
+        plot_landscape(x, y, runs, labels=names, ax=figure.add_subplot(1, 2, 2))
     trails = figure.axes[1].get_lines()[1:] if landscape else []
     title = figure.suptitle(" ")
 
@@ -169,8 +157,8 @@ def _animate(
         for trail, head, path in zip(trails[::2], trails[1::2], paths, strict=False):
             trail.set_data(*path[: j + 1].T)
             head.set_data(*path[j : j + 1].T)
-        each = [f"{n}: {loss[j]:.4f}" for n, loss in zip(names, losses, strict=True)]
-        text = f"{losses[0][j]:.4f}" if len(names) == 1 else ",  ".join(each)
+        each = [f"{n}: {data.loss(path[j]):.4f}" for n, path in zip(names, paths, strict=True)]
+        text = f"{data.loss(paths[0][j]):.4f}" if len(paths) == 1 else ",  ".join(each)
         title.set_text(f"step {steps[j]}  ·  loss {text}")
 
     update(len(steps) - 1)
@@ -183,7 +171,7 @@ def animate_fit(
     x: Tensor, y: Tensor, fit: Fit, *, max_frames: int = 100, fps: float = 30, **figure: Any
 ) -> FitAnimation:
     """Animate ``fit``'s line, ``max_frames`` at most, denser early; ``figure``: for plt.figure."""
-    return _animate(x, y, fit, None, False, max_frames=max_frames, fps=fps, **figure)
+    return _animate(x, y, fit, False, labels=None, max_frames=max_frames, fps=fps, **figure)
 
 
 def animate_descent(
@@ -197,4 +185,4 @@ def animate_descent(
     **figure: Any,
 ) -> FitAnimation:
     """Animate the fits' paths over the loss landscape, beside their lines through the data."""
-    return _animate(x, y, fits, labels, True, max_frames=max_frames, fps=fps, **figure)
+    return _animate(x, y, fits, True, labels=labels, max_frames=max_frames, fps=fps, **figure)

@@ -24,7 +24,7 @@ class _Data:
     """The data, checked, as float64 arrays, with its least-squares point and minimum MSE."""
 
     def __init__(self, x: object, y: object) -> None:
-        xd, self.y = (t.cpu().double().numpy() for t in check_data(x, y))  # a detached copy
+        xd, self.y = (t.detach().cpu().double().numpy() for t in check_data(x, y))
         if xd.shape[1] != 2 or not np.all(xd[:, 1] == 1):
             msg = f"x must have shape (n, 2), a feature then a column of ones; got {xd.shape}"
             raise ValueError(msg)
@@ -125,7 +125,7 @@ def plot_landscape(
     ax: Axes | None = None,
     labels: Sequence[str] | None = None,
 ) -> Axes:
-    """Draw the MSE's contours over (slope, intercept), its minimum, and the fits' paths."""
+    """Draw the MSE's contours over (slope, intercept), denser near its minimum, and each path."""
     data, ax = _Data(x, y), ax or plt.gca()
     checked, names = ([], []) if fits is None else _fits(fits, labels, "fits", 2)
     paths = [fit.params.double().numpy() for fit in checked]
@@ -133,7 +133,6 @@ def plot_landscape(
     pad = 0.15 * np.maximum(np.ptp(points, axis=0), 0.5)
     slopes, intercepts = np.linspace(points.min(axis=0) - pad, points.max(axis=0) + pad, 160).T
     loss = data.loss(np.stack(np.meshgrid(slopes, intercepts), axis=-1))
-    # Levels spaced geometrically above the minimum keep the rings near it apart.
     rings = data.floor + np.geomspace(1e-3, 1, 12) * max(loss.max() - data.floor, 1e-12)
     ax.contourf(slopes, intercepts, loss, [data.floor, *rings], cmap="Greys", alpha=0.45)
     ax.contour(slopes, intercepts, loss, rings, colors="0.55", linewidths=0.6)

@@ -287,25 +287,6 @@ def test_to_html_is_an_accessible_inline_video(small: FitAnimation) -> None:
     assert small._repr_html_() == html
 
 
-def test_each_format_is_encoded_once(
-    small: FitAnimation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls = []
-    render = FitAnimation._render
-
-    def spy(self: FitAnimation) -> object:
-        calls.append(1)
-        return render(self)
-
-    monkeypatch.setattr(FitAnimation, "_render", spy)
-    first = small.to_html()
-    assert small.to_html() == first
-    small.save(tmp_path / "a.mp4")
-    small.save(tmp_path / "b.html")
-    assert len(calls) == 1
-    assert (tmp_path / "a.mp4").read_bytes() == base64.b64decode(first.split("base64,")[1][:-10])
-
-
 def test_embedded_lesson_video_is_small(data: LinearData, gd: Fit) -> None:
     anim = animate_fit(data.x, data.y, gd)  # the tutorial's: 100 steps, 640 × 480
     assert anim.frames == 100
