@@ -303,6 +303,24 @@ def test_a_bare_figure_is_rendered_with_agg(tmp_path: Path) -> None:
     assert fig.canvas is canvas
 
 
+def test_a_failing_update_leaves_a_bare_figure_as_it_was(tmp_path: Path) -> None:
+    # Defect: after a failure, rendering ran the failing update again and kept Agg's canvas.
+    fig = Figure(figsize=(1, 1), dpi=40)
+    canvas = fig.canvas
+    (line,) = fig.add_subplot().plot([0, 1], [0, 1])
+
+    def update(i: int) -> None:
+        if i == 2:
+            raise ArithmeticError("frame 2 cannot be drawn")
+        line.set_ydata([0, i])
+
+    with pytest.raises(ArithmeticError, match="frame 2"):
+        FitAnimation(fig, [line], update, 3).save(tmp_path / "bare.gif")
+    assert fig.canvas is canvas
+    assert not line.get_animated()
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- saving: whole or not at all -----------------------------------------------------------------
 
 
