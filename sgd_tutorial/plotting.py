@@ -140,6 +140,6 @@ def plot_landscape(
     for path, name in zip(paths, names, strict=True):  # each a line from a dot
         (line,) = ax.plot(*path.T, lw=1.5, label=name, zorder=3)
         ax.plot(*path[0], "o", color=line.get_color(), mec="white", zorder=5)
-    ax.set(xlabel="slope", ylabel="intercept")  # the limits are the contours' grid
+    ax.set(xlim=slopes[[0, -1]], ylim=intercepts[[0, -1]], xlabel="slope", ylabel="intercept")
     ax.legend()
     return ax
