@@ -170,7 +170,7 @@ def _animate(x: Tensor, y: Tensor, fits: object, landscape: bool, **kw: Any) -> 
 def animate_fit(
     x: Tensor, y: Tensor, fit: Fit, *, max_frames: int = 100, fps: float = 30, **figure: Any
 ) -> FitAnimation:
-    """Animate ``fit``'s line, ``max_frames`` at most, denser early; ``figure``: for plt.figure."""
+    """Animate ``fit``'s line over the data in up to ``max_frames`` frames, denser early on."""
     return _animate(x, y, fit, False, labels=None, max_frames=max_frames, fps=fps, **figure)
 
 
