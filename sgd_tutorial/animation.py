@@ -1,22 +1,17 @@
-"""Animations of a fit: the line finding the data, and the paths over the loss landscape.
-
-Each frame redraws only what moves, over a copy of the rest (blitting), and pipes its pixels to
-imageio-ffmpeg's ffmpeg: over ten times faster than ``matplotlib.animation``, which redraws all.
-"""
+"""Animations of a fit: the line finding the data, and the paths over the loss landscape."""
 
 from __future__ import annotations
 
 import base64
 import html
 import os
-import secrets
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from subprocess import PIPE, Popen
 from typing import Any
 
 import imageio_ffmpeg
@@ -28,43 +23,38 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 from torch import Tensor
 
-from sgd_tutorial._checks import check_lr, check_positive_int
+from sgd_tutorial._checks import check_int, check_lr
 from sgd_tutorial.optimize import Fit
-from sgd_tutorial.plotting import _Data, _fits, _landscape, _numpy, plot_data
+from sgd_tutorial.plotting import _Data, _fits, plot_data, plot_landscape
 
 __all__ = ["FitAnimation", "animate_descent", "animate_fit"]
 
-# Browsers play H.264 in yuv420p, which needs even sides (pad), from its index first (faststart).
-# A GIF gets one palette for all its frames and no dithering: crisp lines, a small file.
+# Browsers play H.264 in yuv420p (even sides: pad), index first (faststart); GIF: one palette.
 _OUTPUT = {
     ".mp4": "-vf pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white -c:v libx264 -preset veryfast "
     "-tune animation -crf 28 -pix_fmt yuv420p -movflags +faststart",
     ".gif": "-vf split[a][b];[a]palettegen[p];[b][p]paletteuse=dither=none",
 }
+_PAGE = '<!DOCTYPE html>\n<html lang="en">\n<meta charset="utf-8">\n<title>{}</title>\n{}\n'
 
 
 @dataclass(eq=False)
 class FitAnimation:
-    """An animation that plays inline (Jupyter, the tutorials' pages) and saves itself.
+    """An animation that plays inline (in Jupyter, on web pages) and saves as a video or page."""
 
-    ``update(i)`` sets the ``artists`` that move to frame ``i`` of ``frames``; the rest of the
-    ``figure`` is drawn once. ``description`` (the video's accessible label) says what it shows.
-    """
-
-    figure: Figure
+    figure: Figure  # drawn once, but for the artists
     artists: Sequence[Artist]
-    update: Callable[[int], object]
+    update: Callable[[int], object]  # update(i) moves the artists to frame i
     frames: int
     fps: float = 30
-    description: str = "Animation"
-    _encoded: dict[str, bytes] = field(default_factory=dict, init=False, repr=False)
+    description: str = "Animation"  # what it shows, for screen readers
 
     def __post_init__(self) -> None:
-        self.frames = check_positive_int("frames", self.frames)
+        self.frames = check_int("frames", self.frames, 1)
         self.fps = check_lr(self.fps, "fps")
 
     def _render(self) -> Iterator[memoryview]:
-        """Draw each frame by blitting; yield its RGBA pixels, valid until the next frame."""
+        """Yield each frame's pixels, redrawing only the artists: 10× faster than redrawing all."""
         figure, canvas = self.figure, self.figure.canvas
         agg = canvas if isinstance(canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
         for artist in self.artists:
@@ -81,38 +71,51 @@ class FitAnimation:
         finally:
             for artist in self.artists:
                 artist.set_animated(False)
-            self.update(self.frames - 1)
             figure.set_canvas(canvas)
 
     def _encode(self, suffix: str) -> bytes:
-        """The bytes of a ``.mp4`` or ``.gif`` file: the frames piped through ffmpeg, once."""
-        if suffix in self._encoded:
-            return self._encoded[suffix]
+        """The bytes of a ``.html`` page, or of a ``.mp4`` or ``.gif`` made by ffmpeg."""
+        if suffix == ".html":
+            return _PAGE.format(html.escape(self.description), self.to_html()).encode()
         width, height = self.figure.canvas.get_width_height(physical=True)
-        raw = f"-f rawvideo -pix_fmt rgba -s {width}x{height} -framerate {self.fps} -i -"
+        raw = f"-v error -f rawvideo -pix_fmt rgba -s {width}x{height} -framerate {self.fps} -i -"
+        command = [imageio_ffmpeg.get_ffmpeg_exe(), *raw.split(), *_OUTPUT[suffix].split()]
         with tempfile.TemporaryDirectory() as folder:
             out, log = Path(folder, "out" + suffix), Path(folder, "log")
-            command = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", *raw.split()]
-            command += [*_OUTPUT[suffix].split(), str(out)]
-            with log.open("wb") as stderr:
-                ffmpeg = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=stderr)
-            try:
-                with suppress(BrokenPipeError), ffmpeg.stdin as pipe:  # type: ignore[union-attr]
-                    for pixels in self._render():
-                        pipe.write(pixels)
-            finally:
-                status = ffmpeg.wait()  # also after a BrokenPipeError: ffmpeg quit, and says why
-            if status != 0:
-                msg = f"ffmpeg failed (exit status {status}): {log.read_text().strip()}"
+            with (
+                suppress(BrokenPipeError),  # ffmpeg quit early: its log says why
+                log.open("wb") as errors,
+                Popen([*command, out], stdin=PIPE, stderr=errors) as ffmpeg,  # waits for it
+            ):
+                ffmpeg.stdin.writelines(self._render())  # type: ignore[union-attr]
+            if ffmpeg.returncode != 0:
+                msg = f"ffmpeg failed (exit status {ffmpeg.returncode}): {log.read_text().strip()}"
                 raise RuntimeError(msg)
-            self._encoded[suffix] = out.read_bytes()
-        return self._encoded[suffix]
+            return out.read_bytes()
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write a ``.mp4``, ``.gif`` or ``.html`` page whole or not at all; return its path."""
+        target = Path(path)
+        if target.suffix.lower() not in (".gif", ".html", ".mp4"):
+            msg = f"cannot save {target.name!r}: supported suffixes are .gif, .html, .mp4"
+            raise ValueError(msg)
+        data = self._encode(target.suffix.lower())
+        part = target.with_name(f".{target.name}.{os.urandom(4).hex()}.part")
+        try:
+            part.write_bytes(data)  # a new file, so it has the usual mode (0o666 less the umask)
+            with suppress(FileNotFoundError):
+                shutil.copymode(target, part)  # a file it replaces keeps its mode
+            part.replace(target)  # atomic: the target is whole, or untouched
+        except OSError as error:  # name the user's path, not our temporary file
+            raise type(error)(error.errno, error.strerror, str(target)) from None
+        finally:
+            part.unlink(missing_ok=True)
+        return target
 
     def to_html(self) -> str:
         """A ``<video controls loop>`` with the mp4 inline, that loads nothing from elsewhere."""
         width, height = (side + side % 2 for side in self.figure.canvas.get_width_height())
-        label = html.escape(self.description)
-        mp4 = base64.b64encode(self._encode(".mp4")).decode("ascii")
+        mp4, label = base64.b64encode(self._encode(".mp4")).decode(), html.escape(self.description)
         return (
             f'<video controls loop muted playsinline width="{width}" height="{height}" '
             f'style="max-width: 100%; height: auto" aria-label="{label}" title="{label}">'
@@ -120,31 +123,6 @@ class FitAnimation:
         )
 
     _repr_html_ = to_html
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``*.mp4``, ``*.gif`` or ``*.html`` (a page), whole or not at all; return the path.
-
-        A file it replaces keeps its permissions.
-        """
-        target = Path(path)
-        if (suffix := target.suffix.lower()) not in (".gif", ".html", ".mp4"):
-            msg = f"cannot save {target.name!r}: supported suffixes are .gif, .html, .mp4"
-            raise ValueError(msg)
-        page = '<!DOCTYPE html>\n<html lang="en">\n<meta charset="utf-8">\n<title>'
-        page += f"{html.escape(self.description)}</title>\n"
-        data = (page + self.to_html()).encode() if suffix == ".html" else self._encode(suffix)
-        part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-        try:
-            part.write_bytes(data)  # a new file, so it has the usual mode (0o666 less the umask)
-            with suppress(FileNotFoundError):
-                shutil.copymode(target, part)
-            part.replace(target)  # atomic: the target is whole, or untouched
-        except BaseException as error:
-            part.unlink(missing_ok=True)
-            if isinstance(error, OSError) and error.errno:  # name the user's path, not ours
-                raise type(error)(error.errno, error.strerror, str(target)) from None
-            raise
-        return target
 
 
 def _frames(last: int, count: int) -> NDArray[np.int64]:
@@ -154,60 +132,46 @@ def _frames(last: int, count: int) -> NDArray[np.int64]:
     return i + np.round((last + 1 - len(i)) * (i / max(len(i) - 1, 1)) ** 2).astype(np.int64)
 
 
-def _animate(
-    x: Tensor, y: Tensor, fits: object, labels: Sequence[str] | None, landscape: bool, **kw: Any
-) -> FitAnimation:
-    """The data with each fit's line (left) and, with ``landscape``, their paths (right)."""
-    data, (checked, names) = _Data(x, y), _fits(fits, labels, "fits" if landscape else "fit")
-    fps = check_lr(kw.pop("fps"), "fps")
-    count = check_positive_int("max_frames", kw.pop("max_frames"))
-    if count < 2:
-        msg = f"max_frames must be at least 2 (the first and the last step), got {count}"
-        raise ValueError(msg)
-    last = max(fit.steps for fit in checked)
-    steps = _frames(last, count)
-    # Only those rows are read (a shorter run stays at its end): the trails hold at most
-    # max_frames points, however many steps the runs took.
-    paths = [_numpy(fit.params[np.minimum(steps, fit.steps)]) for fit in checked]
-    losses = [data.loss(path) for path in paths]
+def _animate(x: Tensor, y: Tensor, fits: object, landscape: bool, **kw: Any) -> FitAnimation:
+    """The data and each fit's line (left) and, with ``landscape``, their paths (right)."""
+    data, fps = _Data(x, y), check_lr(kw.pop("fps"), "fps")
+    runs, names = _fits(fits, kw.pop("labels"), "fits" if landscape else "fit", 2)
+    steps = _frames(max(f.steps for f in runs), check_int("max_frames", kw.pop("max_frames"), 2))
+    # Only these rows are drawn (a shorter run stays at its end), however long the runs.
+    paths = [fit.params[np.minimum(steps, fit.steps)].double().numpy() for fit in runs]
     heights = np.stack([path[:, :1] * data.ends + path[:, 1:] for path in paths])  # at the ends
     figure = plt.figure(**{"figsize": (10, 4.4) if landscape else (6.4, 4.8), **kw})
     left = plot_data(x, y, ax=figure.add_subplot(1, 1 + landscape, 1))
     lines = left.plot(data.ends, heights[:, -1].T, lw=2.5, label=names)  # one line per fit
-    low, high = data.y.min(), data.y.max()  # show the lines up to a data span beyond the data
-    pad = max(high - low, 1e-3)
+    low, high, pad = data.y.min(), data.y.max(), max(np.ptp(data.y), 1e-3)  # pad: a data span
     left.set_ylim(np.clip(heights.min(), low - pad, low), np.clip(heights.max(), high, high + pad))
     left.legend(loc="upper left", fontsize="small")
-    trails = _landscape(figure.add_subplot(1, 2, 2), data, paths, names, 12) if landscape else []
+    if landscape:  # its lines after the star are each path, then the dot at its head
+        plot_landscape(x, y, runs, labels=names, ax=figure.add_subplot(1, 2, 2))
+    trails = figure.axes[1].get_lines()[1:] if landscape else []
     title = figure.suptitle(" ")
 
     def update(j: int) -> None:
         for line, height in zip(lines, heights, strict=True):
             line.set_ydata(height[j])
-        for (trail, head), path in zip(trails, paths, strict=False):  # with the landscape
+        for trail, head, path in zip(trails[::2], trails[1::2], paths, strict=False):
             trail.set_data(*path[: j + 1].T)
             head.set_data(*path[j : j + 1].T)
-        each = [f"{n}: {loss[j]:.4f}" for n, loss in zip(names, losses, strict=True)]
-        text = f"{losses[0][j]:.4f}" if len(names) == 1 else ",  ".join(each)
+        each = [f"{n}: {data.loss(path[j]):.4f}" for n, path in zip(names, paths, strict=True)]
+        text = f"{data.loss(paths[0][j]):.4f}" if len(paths) == 1 else ",  ".join(each)
         title.set_text(f"step {steps[j]}  ·  loss {text}")
 
     update(len(steps) - 1)
     figure.tight_layout()
-    description = f"Animation of {last} updates of {', '.join(names)}"
-    moving = [*lines, *(artist for pair in trails for artist in pair), title]
-    return FitAnimation(figure, moving, update, len(steps), fps, description)
+    description = f"Animation of {steps[-1]} updates of {', '.join(names)}"
+    return FitAnimation(figure, [*lines, *trails, title], update, len(steps), fps, description)
 
 
 def animate_fit(
     x: Tensor, y: Tensor, fit: Fit, *, max_frames: int = 100, fps: float = 30, **figure: Any
 ) -> FitAnimation:
-    """The data, and the fitted line at each step of ``fit``, as a :class:`FitAnimation`.
-
-    ``x, y`` as for :func:`~sgd_tutorial.plot_data`. At most ``max_frames`` frames (at least 2),
-    denser at the start, where the line moves most. ``figure`` goes to
-    :func:`matplotlib.pyplot.figure`: ``figsize`` (default 6.4 × 4.8 inches), ``dpi`` (100).
-    """
-    return _animate(x, y, fit, None, False, max_frames=max_frames, fps=fps, **figure)
+    """Animate ``fit``'s line over the data in up to ``max_frames`` frames, denser early on."""
+    return _animate(x, y, fit, False, labels=None, max_frames=max_frames, fps=fps, **figure)
 
 
 def animate_descent(
@@ -220,9 +184,5 @@ def animate_descent(
     fps: float = 30,
     **figure: Any,
 ) -> FitAnimation:
-    """Fits moving over the loss landscape, beside the lines they draw through the data.
-
-    A shorter run stays at its end. ``labels`` are as for :func:`~sgd_tutorial.plot_losses`, the
-    rest as for :func:`animate_fit` (but the default ``figsize`` is 10 × 4.4 inches).
-    """
-    return _animate(x, y, fits, labels, True, max_frames=max_frames, fps=fps, **figure)
+    """Animate the fits' paths over the loss landscape, beside their lines through the data."""
+    return _animate(x, y, fits, True, labels=labels, max_frames=max_frames, fps=fps, **figure)

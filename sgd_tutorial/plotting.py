@@ -1,7 +1,4 @@
-"""Static plots of a fit: the data, a line, loss curves and the loss landscape.
-
-Tensors may require grad or live on any device: the plots read a detached float64 copy on the CPU.
-"""
+"""Static plots of a fit: the data, a line, loss curves and the loss landscape."""
 
 from __future__ import annotations
 
@@ -15,7 +12,7 @@ from matplotlib.axes import Axes
 from numpy.typing import NDArray
 from torch import Tensor
 
-from sgd_tutorial._checks import check_data, check_positive_int, check_real
+from sgd_tutorial._checks import check_data, check_real
 from sgd_tutorial.losses import least_squares
 from sgd_tutorial.optimize import Fit
 
@@ -23,37 +20,27 @@ __all__ = ["plot_data", "plot_fit", "plot_landscape", "plot_losses"]
 Array = NDArray[np.float64]
 
 
-def _numpy(tensor: Tensor) -> Array:
-    return tensor.detach().cpu().double().numpy()
-
-
 class _Data:
-    """The data as float64 arrays, and the MSE at any ``(slope, intercept)``, exactly.
-
-    ``mse(p) = (p - best)ᵀ (xᵀx / n) (p - best) + floor``, ``floor`` from the least-squares
-    residuals; expanded in ``p`` it would cancel for large ``y``.
-    """
+    """The data, checked, as float64 arrays, with its least-squares point and minimum MSE."""
 
     def __init__(self, x: object, y: object) -> None:
-        xt, yt = check_data(x, y)
-        xd, self.y = _numpy(xt), _numpy(yt)
+        xd, self.y = (t.detach().cpu().double().numpy() for t in check_data(x, y))
         if xd.shape[1] != 2 or not np.all(xd[:, 1] == 1):
             msg = f"x must have shape (n, 2), a feature then a column of ones; got {xd.shape}"
             raise ValueError(msg)
         self.u, self.hessian = xd[:, 0], xd.T @ xd / len(xd)
+        self.ends = np.array([self.u.min(), self.u.max()])  # where the lines start and stop
         self.best = least_squares(torch.from_numpy(xd), torch.from_numpy(self.y)).numpy()
         self.floor = float(np.mean((xd @ self.best - self.y) ** 2))
-        self.ends = np.array([self.u.min(), self.u.max()])  # where the lines start and stop
 
     def loss(self, params: Array) -> Array:
-        d = params - self.best
+        """The MSE at each ``(slope, intercept)``, exact even for large ``y``."""
+        d = params - self.best  # (expanded in params, the MSE's terms would cancel)
         return np.asarray(np.einsum("...i,ij,...j->...", d, self.hessian, d) + self.floor)
 
 
-def _fits(
-    fits: object, labels: Sequence[str] | None, name: str = "fits", k: int | None = 2
-) -> tuple[list[Fit], list[str]]:
-    """Check one fit or a sequence of fits; label each, by default with how it was made."""
+def _fits(fits: object, labels: Any, name: str, k: int | None) -> tuple[list[Fit], list[str]]:
+    """Check one fit or several, with ``k`` parameters each (None: any), and label them."""
     items = [fits] if isinstance(fits, Fit) else fits
     if isinstance(items, str) or not isinstance(items, Sequence) or not items:
         msg = f"{name} must be a Fit or a non-empty sequence of Fit, got {type(fits).__name__}"
@@ -70,45 +57,15 @@ def _fits(
         kind = "GD" if fit.epochs is None else f"SGD, batch {fit.batch_size}"
         momentum = f", momentum {fit.momentum:g}" if fit.momentum else ""
         names.append(f"{kind}, lr {fit.lr:g}{momentum}")
-    if labels is not None:
-        names = list(labels)
+    names = names if labels is None else list(labels)
     if isinstance(labels, str) or len(names) != len(items):
         msg = f"labels must give one label per fit ({len(items)}), got {labels!r}"
         raise ValueError(msg)
     return list(items), names
 
 
-def _landscape(
-    ax: Axes, data: _Data, paths: list[Array], names: list[str], levels: int
-) -> list[Any]:
-    """Contours of the MSE, its minimum (a star), and each path with a dot at its start."""
-    points = np.vstack([data.best, *paths])
-    span = np.maximum(np.ptp(points, axis=0), 0.5)
-    low, high = points.min(axis=0) - 0.15 * span, points.max(axis=0) + 0.15 * span
-    slopes, intercepts = np.linspace(low[0], high[0], 160), np.linspace(low[1], high[1], 160)
-    loss = data.loss(np.stack(np.meshgrid(slopes, intercepts), axis=-1))
-    # Levels spaced geometrically above the minimum keep the rings close to it visible.
-    rings = data.floor + np.geomspace(1e-3, 1, levels) * max(loss.max() - data.floor, 1e-12)
-    ax.contourf(slopes, intercepts, loss, [data.floor, *rings], cmap="Greys", alpha=0.45)
-    ax.contour(slopes, intercepts, loss, rings, colors="0.55", linewidths=0.6)
-    ax.plot(*data.best, "*", ms=14, color="black", mec="white", label="least squares", zorder=4)
-    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xlabel="slope", ylabel="intercept")
-    pairs = []
-    for path, name in zip(paths, names, strict=True):
-        (line,) = ax.plot(*path.T, lw=1.5, label=name, zorder=3)
-        (dot,) = ax.plot(*path[0], "o", color=line.get_color(), mec="white", zorder=5)
-        pairs.append((line, dot))
-    ax.legend()
-    return pairs
-
-
 def plot_data(x: Tensor, y: Tensor, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
-    """Scatter the data: the feature ``x[:, 0]`` against the target ``y``.
-
-    ``x`` is ``(n, 2)``, the feature then a column of ones (so parameters are ``(slope,
-    intercept)``), and ``y`` is ``(n,)``. Like every plot here it draws on ``ax``, by default the
-    current axes, and returns it. ``kwargs`` go to :meth:`~matplotlib.axes.Axes.scatter`.
-    """
+    """Scatter ``y`` against the feature ``x[:, 0]`` on ``ax`` (default: the current axes)."""
     data, ax = _Data(x, y), ax or plt.gca()
     kwargs = {"s": 14, "color": "0.45", "linewidths": 0, "label": "data", "zorder": 2, **kwargs}
     ax.scatter(data.u, data.y, **kwargs)
@@ -126,15 +83,10 @@ def plot_fit(
     data: bool = True,
     **kwargs: Any,
 ) -> Axes:
-    """Draw the line ``slope * x + intercept`` over the data (``data=False``: the line alone).
-
-    ``coef`` is ``(slope, intercept)``, or a :class:`~sgd_tutorial.Fit` (its last parameters);
-    ``label`` defaults to the line's equation; ``kwargs`` go to :meth:`~matplotlib.axes.Axes.plot`;
-    the rest is as for :func:`plot_data`.
-    """
+    """Draw the line ``coef`` (slope, intercept, or a fit's last) over the data, or alone."""
     points, ax = _Data(x, y), ax or plt.gca()
     try:
-        slope, intercept = _numpy(torch.as_tensor(coef.coef if isinstance(coef, Fit) else coef))
+        slope, intercept = torch.as_tensor(coef.coef if isinstance(coef, Fit) else coef).tolist()
     except (TypeError, ValueError, RuntimeError):
         msg = f"coef must be a Fit, a tensor or 2 numbers (slope, intercept), got {coef!r:.80}"
         raise ValueError(msg) from None
@@ -153,21 +105,14 @@ def plot_losses(
     ax: Axes | None = None,
     labels: Sequence[str] | None = None,
     minimum: float | Tensor | None = None,
-    log: bool = True,
 ) -> Axes:
-    """Draw the loss recorded at each update of one or more fits, on a log axis if ``log``.
-
-    ``labels`` give one per fit, by default how each was made (``"GD, lr 0.1"``); ``minimum``
-    adds a dashed line labelled "least squares", such as the closed form's MSE.
-    """
-    checked, names = _fits(fits, labels, k=None)
-    ax = ax or plt.gca()
+    """Draw each fit's loss per update on a log scale, and a dashed line at ``minimum``."""
+    (checked, names), ax = _fits(fits, labels, "fits", None), ax or plt.gca()
     for fit, name in zip(checked, names, strict=True):
-        ax.plot(_numpy(fit.losses), label=name, lw=1.5)
+        ax.plot(fit.losses.numpy(), label=name, lw=1.5)  # a Fit's tensors are on the CPU
     if minimum is not None:
-        value = minimum.item() if isinstance(minimum, Tensor) and minimum.numel() == 1 else minimum
-        ax.axhline(check_real("minimum", value), color="k", linestyle="--", label="least squares")
-    ax.set(yscale="log" if log else "linear", xlabel="update", ylabel="loss (MSE)")
+        ax.axhline(check_real("minimum", minimum), color="k", ls="--", label="least squares")
+    ax.set(yscale="log", xlabel="update", ylabel="loss (MSE)")
     ax.legend()
     return ax
 
@@ -179,14 +124,22 @@ def plot_landscape(
     *,
     ax: Axes | None = None,
     labels: Sequence[str] | None = None,
-    levels: int = 12,
 ) -> Axes:
-    """Draw the MSE's contours over (slope, intercept), its minimum, and the paths of ``fits``.
-
-    Each path starts at a dot; ``levels`` contour lines are spaced geometrically above the
-    minimum; the rest is as for :func:`plot_data` and :func:`plot_losses`.
-    """
-    data, levels = _Data(x, y), check_positive_int("levels", levels)
-    checked, names = ([], []) if fits is None else _fits(fits, labels)
-    _landscape(ax := ax or plt.gca(), data, [_numpy(f.params) for f in checked], names, levels)
+    """Draw the MSE's contours over (slope, intercept), denser near its minimum, and each path."""
+    data, ax = _Data(x, y), ax or plt.gca()
+    checked, names = ([], []) if fits is None else _fits(fits, labels, "fits", 2)
+    paths = [fit.params.double().numpy() for fit in checked]
+    points = np.vstack([data.best, *paths])
+    pad = 0.15 * np.maximum(np.ptp(points, axis=0), 0.5)
+    slopes, intercepts = np.linspace(points.min(axis=0) - pad, points.max(axis=0) + pad, 160).T
+    loss = data.loss(np.stack(np.meshgrid(slopes, intercepts), axis=-1))
+    rings = data.floor + np.geomspace(1e-3, 1, 12) * max(loss.max() - data.floor, 1e-12)
+    ax.contourf(slopes, intercepts, loss, [data.floor, *rings], cmap="Greys", alpha=0.45)
+    ax.contour(slopes, intercepts, loss, rings, colors="0.55", linewidths=0.6)
+    ax.plot(*data.best, "*", ms=14, color="black", mec="white", label="least squares", zorder=4)
+    for path, name in zip(paths, names, strict=True):  # each a line from a dot
+        (line,) = ax.plot(*path.T, lw=1.5, label=name, zorder=3)
+        ax.plot(*path[0], "o", color=line.get_color(), mec="white", zorder=5)
+    ax.set(xlim=slopes[[0, -1]], ylim=intercepts[[0, -1]], xlabel="slope", ylabel="intercept")
+    ax.legend()
     return ax

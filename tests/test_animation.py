@@ -287,25 +287,6 @@ def test_to_html_is_an_accessible_inline_video(small: FitAnimation) -> None:
     assert small._repr_html_() == html
 
 
-def test_each_format_is_encoded_once(
-    small: FitAnimation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls = []
-    render = FitAnimation._render
-
-    def spy(self: FitAnimation) -> object:
-        calls.append(1)
-        return render(self)
-
-    monkeypatch.setattr(FitAnimation, "_render", spy)
-    first = small.to_html()
-    assert small.to_html() == first
-    small.save(tmp_path / "a.mp4")
-    small.save(tmp_path / "b.html")
-    assert len(calls) == 1
-    assert (tmp_path / "a.mp4").read_bytes() == base64.b64decode(first.split("base64,")[1][:-10])
-
-
 def test_embedded_lesson_video_is_small(data: LinearData, gd: Fit) -> None:
     anim = animate_fit(data.x, data.y, gd)  # the tutorial's: 100 steps, 640 × 480
     assert anim.frames == 100
@@ -320,6 +301,24 @@ def test_a_bare_figure_is_rendered_with_agg(tmp_path: Path) -> None:
     with Image.open(anim.save(tmp_path / "bare.gif")) as image:
         assert image.n_frames == 3
     assert fig.canvas is canvas
+
+
+def test_a_failing_update_leaves_a_bare_figure_as_it_was(tmp_path: Path) -> None:
+    # Defect: after a failure, rendering ran the failing update again and kept Agg's canvas.
+    fig = Figure(figsize=(1, 1), dpi=40)
+    canvas = fig.canvas
+    (line,) = fig.add_subplot().plot([0, 1], [0, 1])
+
+    def update(i: int) -> None:
+        if i == 2:
+            raise ArithmeticError("frame 2 cannot be drawn")
+        line.set_ydata([0, i])
+
+    with pytest.raises(ArithmeticError, match="frame 2"):
+        FitAnimation(fig, [line], update, 3).save(tmp_path / "bare.gif")
+    assert fig.canvas is canvas
+    assert not line.get_animated()
+    assert list(tmp_path.iterdir()) == []
 
 
 # -- saving: whole or not at all -----------------------------------------------------------------
@@ -425,8 +424,8 @@ def test_failing_render_leaves_nothing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"max_frames": 1}, ValueError, r"max_frames must be at least 2 .*got 1"),
-        ({"max_frames": 0}, ValueError, r"max_frames must be an integer >= 1, got 0"),
+        ({"max_frames": 1}, ValueError, r"max_frames must be an integer >= 2, got 1"),
+        ({"max_frames": 0}, ValueError, r"max_frames must be an integer >= 2, got 0"),
         ({"max_frames": 10.5}, TypeError, r"max_frames must be an integer, got 10.5"),
         ({"max_frames": True}, TypeError, r"max_frames"),
         ({"fps": 0}, ValueError, r"fps must be a finite number > 0, got 0"),
