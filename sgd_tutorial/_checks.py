@@ -144,7 +144,3 @@ def check_init(init: object, k: int, name: str = "init") -> list[float]:
         msg = f"{name} must have {k} values (one per column of x), got {len(values)}: {init!r}"
         raise ValueError(msg)
     return [check_real(name, v) for v in values]
-
-
-def check_positive_int(name: str, value: object) -> int:  # TEMP until the anim merge
-    return check_int(name, value, 1)

@@ -24,8 +24,8 @@ from numpy.typing import NDArray
 from torch import Tensor
 
 from sgd_tutorial._checks import check_int, check_lr
-from sgd_tutorial.optimize import Fit
 from sgd_tutorial.plotting import _Data, _fits, plot_data, plot_landscape
+from sgd_tutorial.records import Fit
 
 __all__ = ["FitAnimation", "animate_descent", "animate_fit"]
 

@@ -46,16 +46,13 @@ def _steps(
     losses: Tensor,
     average: Average | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """The loop: one update per row of ``batches`` (sample indices), recorded in params, losses.
-
-    A data-parallel rank gets its share of each batch and ``average`` s the gradients of all.
-    """
+    """The loop: one update per row of ``batches`` (sample indices), recorded in params, losses."""
     for t, batch in enumerate(batches):
         xb, yb = x[batch].to(p.dtype), y[batch].to(p.dtype)
         r = xb @ p - yb
         loss = (r * r).mean()
         g = 2 * xb.T @ r / len(r)
-        if average is not None:
+        if average is not None:  # data-parallel: the mean over every rank's share of the batch
             g, loss = average(g, loss, len(r))
         v = momentum * v + g
         p = p - lr * v
@@ -148,7 +145,7 @@ class _Run:
     ) -> Iterator[tuple[int, Tensor, Tensor, Tensor]]:
         """Yield ``(epoch, batches, params, losses)`` per chunk, the last cut at a NaN or inf.
 
-        Rank ``rank`` of ``world`` data-parallel ranks computes on its share of each batch.
+        Data-parallel rank ``rank`` of ``world`` computes on its share of each batch.
         """
         x, y, p, n = self.x, self.y, self.start.clone(), len(self.x)
         v = torch.zeros_like(p)

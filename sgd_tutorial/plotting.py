@@ -14,7 +14,7 @@ from torch import Tensor
 
 from sgd_tutorial._checks import check_data, check_real
 from sgd_tutorial.losses import least_squares
-from sgd_tutorial.optimize import Fit
+from sgd_tutorial.records import Fit
 
 __all__ = ["plot_data", "plot_fit", "plot_landscape", "plot_losses"]
 Array = NDArray[np.float64]
