@@ -6,7 +6,9 @@ and minibatch SGD on any device, the closed-form reference, and the plots and an
 
 from __future__ import annotations
 
-from sgd_tutorial.animation import FitAnimation, animate_descent, animate_fit
+import importlib
+from typing import TYPE_CHECKING
+
 from sgd_tutorial.data import LinearData, available_devices, make_linear_data, resolve_device
 from sgd_tutorial.distributed import sgd_distributed
 from sgd_tutorial.full_batch import gradient_descent
@@ -20,8 +22,23 @@ from sgd_tutorial.losses import (
     with_next,
 )
 from sgd_tutorial.optimize import iter_sgd, sgd
-from sgd_tutorial.plotting import plot_data, plot_fit, plot_landscape, plot_losses
 from sgd_tutorial.records import DivergenceError, Fit, Step
+
+if TYPE_CHECKING:
+    from sgd_tutorial.animation import FitAnimation, animate_descent, animate_fit
+    from sgd_tutorial.plotting import plot_data, plot_fit, plot_landscape, plot_losses
+
+# The plots and animations load matplotlib (a quarter of the import time) on first use.
+_DRAWING = dict.fromkeys(("FitAnimation", "animate_descent", "animate_fit"), "animation")
+_DRAWING |= dict.fromkeys(("plot_data", "plot_fit", "plot_landscape", "plot_losses"), "plotting")
+
+
+def __getattr__(name: str) -> object:
+    if name not in _DRAWING:
+        msg = f"module 'sgd_tutorial' has no attribute {name!r}"
+        raise AttributeError(msg)
+    return getattr(importlib.import_module(f"sgd_tutorial.{_DRAWING[name]}"), name)
+
 
 __version__ = "0.1.0"
 
