@@ -50,7 +50,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         ours_path, theirs_path = Path(folder, "blit.mp4"), Path(folder, "funcanimation.mp4")
 
-        # A fresh animation for every call (each caches its video), built before the timing:
+        # A fresh animation for every call, built before the timing:
         # what is timed is the writing alone.
         fresh = {way: [build() for _ in range(rounds + 1)] for way in ("ours", "theirs")}
 
