@@ -40,7 +40,11 @@ _PAGE = '<!DOCTYPE html>\n<html lang="en">\n<meta charset="utf-8">\n<title>{}</t
 
 @dataclass(eq=False)
 class FitAnimation:
-    """An animation that plays inline (in Jupyter, on web pages) and saves as a video or page."""
+    """An animation that plays inline (in Jupyter, on web pages) and saves as a video or page.
+
+    ``figure`` holds the last frame, so it also shows as a still picture. :func:`animate_fit` and
+    :func:`animate_descent` make one; ``update(i)`` moves ``artists`` to frame ``i``.
+    """
 
     figure: Figure  # drawn once, but for the artists
     artists: Sequence[Artist]
@@ -54,7 +58,7 @@ class FitAnimation:
         self.fps = check_lr(self.fps, "fps")
 
     def _render(self) -> Iterator[memoryview]:
-        """Yield each frame's pixels, redrawing only the artists: 10× faster than redrawing all."""
+        """Yield each frame's pixels, redrawing only the artists (blitting), not the figure."""
         figure, canvas = self.figure, self.figure.canvas
         agg = canvas if isinstance(canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
         for artist in self.artists:
@@ -106,7 +110,10 @@ class FitAnimation:
             with suppress(FileNotFoundError):
                 shutil.copymode(target, part)  # a file it replaces keeps its mode
             part.replace(target)  # atomic: the target is whole, or untouched
-        except OSError as error:  # name the user's path, not our temporary file
+        except OSError as error:
+            if error.errno is None:
+                raise
+            # Name the user's path, not our temporary file.
             raise type(error)(error.errno, error.strerror, str(target)) from None
         finally:
             part.unlink(missing_ok=True)
@@ -115,7 +122,8 @@ class FitAnimation:
     def to_html(self) -> str:
         """A ``<video controls loop>`` with the mp4 inline, that loads nothing from elsewhere."""
         width, height = (side + side % 2 for side in self.figure.canvas.get_width_height())
-        mp4, label = base64.b64encode(self._encode(".mp4")).decode(), html.escape(self.description)
+        mp4 = base64.b64encode(self._encode(".mp4")).decode()
+        label = html.escape(self.description)
         return (
             f'<video controls loop muted playsinline width="{width}" height="{height}" '
             f'style="max-width: 100%; height: auto" aria-label="{label}" title="{label}">'
@@ -136,14 +144,16 @@ def _animate(x: Tensor, y: Tensor, fits: object, landscape: bool, **kw: Any) -> 
     """The data and each fit's line (left) and, with ``landscape``, their paths (right)."""
     data, fps = _Data(x, y), check_lr(kw.pop("fps"), "fps")
     runs, names = _fits(fits, kw.pop("labels"), "fits" if landscape else "fit", 2)
-    steps = _frames(max(f.steps for f in runs), check_int("max_frames", kw.pop("max_frames"), 2))
+    max_frames = check_int("max_frames", kw.pop("max_frames"), 2)
+    steps = _frames(max(fit.steps for fit in runs), max_frames)
     # Only these rows are drawn (a shorter run stays at its end), however long the runs.
     paths = [fit.params[np.minimum(steps, fit.steps)].double().numpy() for fit in runs]
     heights = np.stack([path[:, :1] * data.ends + path[:, 1:] for path in paths])  # at the ends
     figure = plt.figure(**{"figsize": (10, 4.4) if landscape else (6.4, 4.8), **kw})
     left = plot_data(x, y, ax=figure.add_subplot(1, 1 + landscape, 1))
     lines = left.plot(data.ends, heights[:, -1].T, lw=2.5, label=names)  # one line per fit
-    low, high, pad = data.y.min(), data.y.max(), max(np.ptp(data.y), 1e-3)  # pad: a data span
+    low, high = data.y.min(), data.y.max()
+    pad = max(high - low, 1e-3)  # the lines show up to one data span beyond the data
     left.set_ylim(np.clip(heights.min(), low - pad, low), np.clip(heights.max(), high, high + pad))
     left.legend(loc="upper left", fontsize="small")
     if landscape:  # its lines after the star are each path, then the dot at its head
@@ -170,7 +180,12 @@ def _animate(x: Tensor, y: Tensor, fits: object, landscape: bool, **kw: Any) -> 
 def animate_fit(
     x: Tensor, y: Tensor, fit: Fit, *, max_frames: int = 100, fps: float = 30, **figure: Any
 ) -> FitAnimation:
-    """Animate ``fit``'s line over the data in up to ``max_frames`` frames, denser early on."""
+    """Animate ``fit``'s line over the data ``x, y`` (as for :func:`~sgd_tutorial.plot_data`).
+
+    At most ``max_frames`` frames (at least 2: the first and last step), denser at the start,
+    where the line moves most. ``figure`` goes to :func:`matplotlib.pyplot.figure` (``figsize``,
+    default 6.4 × 4.8 inches; ``dpi``).
+    """
     return _animate(x, y, fit, False, labels=None, max_frames=max_frames, fps=fps, **figure)
 
 
@@ -184,5 +199,9 @@ def animate_descent(
     fps: float = 30,
     **figure: Any,
 ) -> FitAnimation:
-    """Animate the fits' paths over the loss landscape, beside their lines through the data."""
+    """Animate the fits' paths over the loss landscape, beside their lines through the data.
+
+    A shorter run stays at its end. ``labels`` are as for :func:`~sgd_tutorial.plot_losses`, the
+    rest as for :func:`animate_fit` (but the default ``figsize`` is 10 × 4.4 inches).
+    """
     return _animate(x, y, fits, True, labels=labels, max_frames=max_frames, fps=fps, **figure)

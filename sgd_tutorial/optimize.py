@@ -128,17 +128,8 @@ class _Run:
 
     def fit(self, params: Tensor, losses: Tensor) -> Fit:
         """The run so far, as a :class:`Fit` on the CPU."""
-        return Fit(
-            params.cpu(),
-            losses.cpu(),
-            self.lr,
-            self.momentum,
-            self.batch_size,
-            self.epochs,
-            self.shuffle,
-            self.drop_last,
-            self.seed,
-        )
+        batching = (self.batch_size, self.epochs, self.shuffle, self.drop_last, self.seed)
+        return Fit(params.cpu(), losses.cpu(), self.lr, self.momentum, *batching)
 
     def loop(
         self, rank: int = 0, world: int = 1, average: Average | None = None
@@ -153,14 +144,19 @@ class _Run:
         compiled = compiled and x.dtype in (torch.float32, torch.float64) and y.dtype == x.dtype
         index = torch.int32 if n < 2**31 else torch.int64  # half the memory of int64
         for epoch in range(self.epochs):
-            order = torch.arange(n, dtype=index)
+            order = None  # in order, each chunk makes its own rows: no index of all n
             if self.shuffle:
                 order = torch.randperm(n, generator=self.generator, dtype=index)
-            if x.device.type == "cuda":  # from pinned memory, the copy is queued, not waited for
-                order = order.pin_memory()
-            order = order.to(x.device, non_blocking=True)
+                if x.device.type == "cuda":  # from pinned memory: queued, not waited for
+                    order = order.pin_memory()
+                order = order.to(x.device, non_blocking=True)
             for first, count, size in self.chunks:
-                batches = order[first : first + count * size].view(count, size)
+                end = first + count * size
+                if order is None:
+                    rows = torch.arange(first, end, dtype=index, device=x.device)
+                else:
+                    rows = order[first:end]
+                batches = rows.view(count, size)
                 params, losses = records.record(x, count)
                 params = params[1:]
                 if compiled:

@@ -65,7 +65,12 @@ def _fits(fits: object, labels: Any, name: str, k: int | None) -> tuple[list[Fit
 
 
 def plot_data(x: Tensor, y: Tensor, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
-    """Scatter ``y`` against the feature ``x[:, 0]`` on ``ax`` (default: the current axes)."""
+    """Scatter the data: the feature ``x[:, 0]`` against the target ``y``.
+
+    ``x`` is ``(n, 2)``, the feature then a column of ones (so parameters are ``(slope,
+    intercept)``), and ``y`` is ``(n,)``. Like every plot here it draws on ``ax``, by default the
+    current axes, and returns it. ``kwargs`` go to :meth:`~matplotlib.axes.Axes.scatter`.
+    """
     data, ax = _Data(x, y), ax or plt.gca()
     kwargs = {"s": 14, "color": "0.45", "linewidths": 0, "label": "data", "zorder": 2, **kwargs}
     ax.scatter(data.u, data.y, **kwargs)
@@ -83,7 +88,11 @@ def plot_fit(
     data: bool = True,
     **kwargs: Any,
 ) -> Axes:
-    """Draw the line ``coef`` (slope, intercept, or a fit's last) over the data, or alone."""
+    """Draw the line ``slope * x + intercept`` over the data (``data=False``: the line alone).
+
+    ``coef`` is ``(slope, intercept)`` or a :class:`~sgd_tutorial.Fit` (its last parameters);
+    ``label`` defaults to the line's equation; ``kwargs`` go to :meth:`~matplotlib.axes.Axes.plot`.
+    """
     points, ax = _Data(x, y), ax or plt.gca()
     try:
         slope, intercept = torch.as_tensor(coef.coef if isinstance(coef, Fit) else coef).tolist()
@@ -106,8 +115,13 @@ def plot_losses(
     labels: Sequence[str] | None = None,
     minimum: float | Tensor | None = None,
 ) -> Axes:
-    """Draw each fit's loss per update on a log scale, and a dashed line at ``minimum``."""
-    (checked, names), ax = _fits(fits, labels, "fits", None), ax or plt.gca()
+    """Draw the loss recorded at each update of one or more fits, on a log scale.
+
+    ``labels`` give one per fit, by default how each was made (``"GD, lr 0.1"``); ``minimum``
+    adds a dashed line labelled "least squares", such as the closed form's MSE.
+    """
+    checked, names = _fits(fits, labels, "fits", None)
+    ax = ax or plt.gca()
     for fit, name in zip(checked, names, strict=True):
         ax.plot(fit.losses.numpy(), label=name, lw=1.5)  # a Fit's tensors are on the CPU
     if minimum is not None:
