@@ -27,8 +27,6 @@ from sgd_tutorial._checks import check_int, check_lr
 from sgd_tutorial.plotting import _Data, _fits, plot_data, plot_landscape
 from sgd_tutorial.records import Fit
 
-__all__ = ["FitAnimation", "animate_descent", "animate_fit"]
-
 # Browsers play H.264 in yuv420p (even sides: pad), index first (faststart); GIF: one palette.
 _OUTPUT = {
     ".mp4": "-vf pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white -c:v libx264 -preset veryfast "

@@ -16,7 +16,6 @@ from sgd_tutorial._checks import check_data, check_real
 from sgd_tutorial.losses import least_squares
 from sgd_tutorial.records import Fit
 
-__all__ = ["plot_data", "plot_fit", "plot_landscape", "plot_losses"]
 Array = NDArray[np.float64]
 
 
