@@ -41,7 +41,7 @@ def tests(session: nox.Session) -> None:
     session.run(
         "pytest",
         "-m",
-        "not docs",
+        "not docs and not site",
         "--cov",
         "--cov-report=term-missing:skip-covered",
         *session.posargs,
