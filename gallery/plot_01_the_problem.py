@@ -14,7 +14,6 @@ To run this page yourself, install the package first: see :doc:`/installation`.
 
 import matplotlib.pyplot as plt
 import torch
-
 from sgd_tutorial import (
     least_squares,
     make_linear_data,
@@ -51,7 +50,9 @@ n = 100
 generator = torch.Generator().manual_seed(0)
 
 x = torch.ones(n, 2)  # every row starts as (1, 1) ...
-x[:, 0].uniform_(-1.0, 1.0, generator=generator)  # ... then column 0 gets the inputs u
+x[:, 0].uniform_(
+    -1.0, 1.0, generator=generator
+)  # ... then column 0 gets the inputs u
 print(x[:5])
 print("shape of x:", tuple(x.shape))
 
@@ -69,7 +70,9 @@ y = x @ true_coef + noise
 slope_true, intercept_true = true_coef.tolist()
 true_line = f"y = {slope_true:g}u + {intercept_true:g}"
 print("true coefficients:", true_coef.tolist())
-print(f"mean of the noise: {noise.mean().item():.3f}  (the uniform distribution's mean is 0.5)")
+print(
+    f"mean of the noise: {noise.mean().item():.3f}  (the uniform distribution's mean is 0.5)"
+)
 print(
     f"smallest and largest height above the line {true_line}: "
     f"{(y - x @ true_coef).min().item():.3f}, {(y - x @ true_coef).max().item():.3f}"
@@ -87,7 +90,9 @@ best_intercept = true_coef[1] + noise.mean()
 print(f"true intercept + mean of the noise: {best_intercept.item():.3f}")
 exact = least_squares(x, y)
 slope_ls, intercept_ls = exact.tolist()
-print(f"least-squares line for this sample: slope {slope_ls:.3f}, intercept {intercept_ls:.3f}")
+print(
+    f"least-squares line for this sample: slope {slope_ls:.3f}, intercept {intercept_ls:.3f}"
+)
 
 # %%
 # Everything above is what :func:`sgd_tutorial.make_linear_data` does, so the later tutorials
@@ -105,7 +110,13 @@ x, y = x.to(device), y.to(device)
 fig, ax = plt.subplots(figsize=(6, 4))
 plot_data(x.cpu(), y.cpu(), ax=ax)
 plot_fit(
-    x.cpu(), y.cpu(), true_coef, ax=ax, data=False, color="C2", label=f"true line {true_line}"
+    x.cpu(),
+    y.cpu(),
+    true_coef,
+    ax=ax,
+    data=False,
+    color="C2",
+    label=f"true line {true_line}",
 )
 plot_fit(
     x.cpu(),
@@ -170,7 +181,9 @@ loss_exact = mse(x @ exact.to(device), y).item()
 print(f"MSE of the true line (3, 2):                {loss_true:.4f}")
 print(f"MSE of (3, 2 + mean of noise):              {loss_shifted:.4f}")
 print(f"MSE of the least-squares line:              {loss_exact:.4f}")
-print(f"variance of this sample's noise:            {noise.var(correction=0).item():.4f}")
+print(
+    f"variance of this sample's noise:            {noise.var(correction=0).item():.4f}"
+)
 print(f"variance of U(0, 1) noise, 1/12:            {1 / 12:.4f}")
 
 # %%
@@ -185,7 +198,9 @@ print(f"variance of U(0, 1) noise, 1/12:            {1 / 12:.4f}")
 # low. Training will turn this line into one that follows the points.
 
 fig, ax = plt.subplots(figsize=(6, 4))
-plot_fit(x.cpu(), y.cpu(), a.cpu(), ax=ax, label="first guess: slope -1, intercept 1")
+plot_fit(
+    x.cpu(), y.cpu(), a.cpu(), ax=ax, label="first guess: slope -1, intercept 1"
+)
 ax.plot(x[:, 0].cpu(), y_hat.cpu(), "o", markersize=3, label="its predictions")
 ax.legend(loc="upper left")
 ax.set_xlabel("input u")
@@ -221,10 +236,19 @@ except RuntimeError as error:
 # ``(n, n)`` and compares *every* prediction with *every* target. The result is a number, and
 # it is wrong:
 
-y_hat_column = y_hat[:, None]  # shape (100, 1), e.g. the output of torch.nn.Linear(2, 1)
-print("prediction shape:", tuple(y_hat_column.shape), "| target shape:", tuple(y.shape))
+y_hat_column = y_hat[
+    :, None
+]  # shape (100, 1), e.g. the output of torch.nn.Linear(2, 1)
+print(
+    "prediction shape:",
+    tuple(y_hat_column.shape),
+    "| target shape:",
+    tuple(y.shape),
+)
 print("shape of the difference:", tuple((y_hat_column - y).shape))
-print(f"loss with the broadcasting bug: {mse_by_hand(y_hat_column, y).item():.4f}")
+print(
+    f"loss with the broadcasting bug: {mse_by_hand(y_hat_column, y).item():.4f}"
+)
 print(f"the correct loss:               {mse_by_hand(y_hat, y).item():.4f}")
 
 # %%
@@ -247,16 +271,22 @@ def train(loss_fn, steps=200, lr=0.1):
 
 def buggy_loss(y_hat, y):
     """The MSE of a column of predictions, as the mistake computes it."""
-    return mse_by_hand(y_hat[:, None], y)  # (n, 1) against (n,): broadcasts to (n, n)
+    return mse_by_hand(
+        y_hat[:, None], y
+    )  # (n, 1) against (n,): broadcasts to (n, n)
 
 
 a_bug, loss_bug = train(buggy_loss)
 a_ok, loss_ok = train(mse_by_hand)
 print(f"trained with the bug:  slope {a_bug[0]:.1e}, intercept {a_bug[1]:.3f}")
 print(f"trained correctly:     slope {a_ok[0]:.3f}, intercept {a_ok[1]:.3f}")
-print(f"least squares:         slope {slope_ls:.3f}, intercept {intercept_ls:.3f}")
+print(
+    f"least squares:         slope {slope_ls:.3f}, intercept {intercept_ls:.3f}"
+)
 print(f"mean of y:             {y.mean().item():.3f}")
-print(f"MSE of the bug's line: {mse(x @ a_bug, y).item():.4f} (least squares: {loss_exact:.4f})")
+print(
+    f"MSE of the bug's line: {mse(x @ a_bug, y).item():.4f} (least squares: {loss_exact:.4f})"
+)
 
 # %%
 # The buggy loss compares every prediction with every target, so the best it can do is predict
@@ -313,9 +343,13 @@ print(f"(mean of the noise)^2:    {noise.mean().item() ** 2:.6f}")
 # %%
 # Noise of mean zero adds nothing to the intercept on average, so it should come out near 2:
 
-centred = make_linear_data(n, coef=(3.0, 2.0), noise="normal", noise_scale=0.25, seed=0)
+centred = make_linear_data(
+    n, coef=(3.0, 2.0), noise="normal", noise_scale=0.25, seed=0
+)
 slope_c, intercept_c = least_squares(centred.x, centred.y).tolist()
-print(f"least squares, N(0, 0.25^2) noise: slope {slope_c:.3f}, intercept {intercept_c:.3f}")
+print(
+    f"least squares, N(0, 0.25^2) noise: slope {slope_c:.3f}, intercept {intercept_c:.3f}"
+)
 
 # %%
 # .. raw:: html
@@ -350,7 +384,9 @@ print("x @ b:", tuple((x @ b).shape), "| x @ b - y:", tuple((x @ b - y).shape))
 
 # %%
 a_longer, _ = train(buggy_loss, steps=400)
-print(f"400 steps with the bug: slope {a_longer[0]:.1e}, intercept {a_longer[1]:.4f}")
+print(
+    f"400 steps with the bug: slope {a_longer[0]:.1e}, intercept {a_longer[1]:.4f}"
+)
 print(f"mean of y:              {y.mean().item():.4f}")
 
 # %%

@@ -18,8 +18,6 @@ import warnings
 
 import matplotlib.pyplot as plt
 import torch
-from torch import nn
-
 from sgd_tutorial import (
     gradient_descent,
     least_squares,
@@ -28,6 +26,7 @@ from sgd_tutorial import (
     plot_fit,
     resolve_device,
 )
+from torch import nn
 
 device = resolve_device("auto")
 print(f"running on {device}")
@@ -160,11 +159,27 @@ print("detached:", a.detach().cpu().numpy())
 # The fitted line, drawn from the detached parameters, next to where we started:
 
 fig, ax = plt.subplots(figsize=(6, 4))
-plot_fit(x.cpu(), y.cpu(), guess.cpu(), ax=ax, label="start: the guess (-1, 1)", color="C3")
-plot_fit(x.cpu(), y.cpu(), a.detach().cpu(), ax=ax, data=False, label=f"after {steps} steps")
+plot_fit(
+    x.cpu(),
+    y.cpu(),
+    guess.cpu(),
+    ax=ax,
+    label="start: the guess (-1, 1)",
+    color="C3",
+)
+plot_fit(
+    x.cpu(),
+    y.cpu(),
+    a.detach().cpu(),
+    ax=ax,
+    data=False,
+    label=f"after {steps} steps",
+)
 ax.set_xlabel("input u")
 ax.set_ylabel("y")
-ax.set_title(f"The line before and after {steps} steps of gradient descent ({n} points)")
+ax.set_title(
+    f"The line before and after {steps} steps of gradient descent ({n} points)"
+)
 plt.show()
 
 # %%
@@ -232,7 +247,9 @@ print(f"max |forgetful loop - SGD(momentum=1.0)| over {steps} steps: {gap:.1e}")
 # :math:`\beta < 1` damps the swing. The package allows momentum only in :math:`[0, 1)`; with
 # 0.9, from the same start, the loss settles:
 
-heavy_ball = gradient_descent(x, y, init=(-1.0, 1.0), lr=lr, steps=steps, momentum=0.9)
+heavy_ball = gradient_descent(
+    x, y, init=(-1.0, 1.0), lr=lr, steps=steps, momentum=0.9
+)
 last = steps // 2
 print(f"loss over the last {steps - last} steps, min and max:")
 print(
@@ -274,7 +291,9 @@ except RuntimeError as error:
 a = nn.Parameter(guess.clone())
 mse(x @ a, y).backward()
 a = a - lr * a.grad  # no error ...
-print(f"after one step: {a.detach().cpu()}, is_leaf: {a.is_leaf}, grad_fn: {a.grad_fn.name()}")
+print(
+    f"after one step: {a.detach().cpu()}, is_leaf: {a.is_leaf}, grad_fn: {a.grad_fn.name()}"
+)
 mse(x @ a, y).backward()
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
@@ -312,8 +331,12 @@ exact = least_squares(x, y).cpu()
 print("by hand:           ", by_hand)
 print("gradient_descent:  ", fit.coef)
 print("least_squares:     ", exact)
-print(f"max |by hand - gradient_descent|: {(by_hand - fit.coef).abs().max().item():.2e}")
-print(f"max |by hand - least_squares|:    {(by_hand - exact).abs().max().item():.2e}")
+print(
+    f"max |by hand - gradient_descent|: {(by_hand - fit.coef).abs().max().item():.2e}"
+)
+print(
+    f"max |by hand - least_squares|:    {(by_hand - exact).abs().max().item():.2e}"
+)
 loss_by_hand = mse(x @ a.detach(), y).item()
 loss_exact = mse(x @ exact.to(device), y).item()
 print(

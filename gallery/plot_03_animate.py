@@ -26,7 +26,6 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.animation import FuncAnimation
-
 from sgd_tutorial import (
     animate_descent,
     animate_fit,
@@ -60,9 +59,16 @@ print(f"smallest possible loss: {floor:.4f}")
 # That history is all an animation needs.
 
 gd = gradient_descent(x, y, init=(-1.0, 1.0), lr=0.1, steps=100)
-print("recorded parameters:", tuple(gd.params.shape), "| recorded losses:", tuple(gd.losses.shape))
+print(
+    "recorded parameters:",
+    tuple(gd.params.shape),
+    "| recorded losses:",
+    tuple(gd.losses.shape),
+)
 print("start:", gd.params[0], "| end:", gd.coef)
-print(f"loss at the first step {gd.losses[0]:.4f}, at the last {gd.losses[-1]:.4f}")
+print(
+    f"loss at the first step {gd.losses[0]:.4f}, at the last {gd.losses[-1]:.4f}"
+)
 print("step   slope  intercept")
 for step in (0, 5, 10, 20, 50, 100):
     slope, intercept = gd.params[step].tolist()
@@ -83,7 +89,9 @@ for step in (0, 5, 10, 20, 50, 100):
 mpl.rcParams["animation.ffmpeg_path"] = imageio_ffmpeg.get_ffmpeg_exe()
 u, params = x[:, 0].cpu(), gd.params
 
-fig, ax = plt.subplots()  # matplotlib's default size, 640 x 480 pixels, as the package's
+fig, ax = (
+    plt.subplots()
+)  # matplotlib's default size, 640 x 480 pixels, as the package's
 ax.scatter(u, y.cpu(), s=12)
 (line,) = ax.plot(u, u * params[0, 0] + params[0, 1], "C1")
 
@@ -95,7 +103,9 @@ def move_line(i):
     return (line,)
 
 
-lesson_animation = FuncAnimation(fig, move_line, frames=len(params), interval=50)
+lesson_animation = FuncAnimation(
+    fig, move_line, frames=len(params), interval=50
+)
 start = time.perf_counter()
 jshtml = lesson_animation.to_jshtml()
 jshtml_seconds = time.perf_counter() - start
@@ -108,8 +118,12 @@ html5_seconds = time.perf_counter() - start
 plt.close(fig)
 del lesson_animation
 print(f"{len(params)} frames of {fig.canvas.get_width_height()} pixels")
-print(f"to_jshtml():      {jshtml_seconds:5.2f} s, {len(jshtml) / 1024:7.0f} KiB of HTML")
-print(f"to_html5_video(): {html5_seconds:5.2f} s, {len(html5) / 1024:7.0f} KiB of HTML")
+print(
+    f"to_jshtml():      {jshtml_seconds:5.2f} s, {len(jshtml) / 1024:7.0f} KiB of HTML"
+)
+print(
+    f"to_html5_video(): {html5_seconds:5.2f} s, {len(html5) / 1024:7.0f} KiB of HTML"
+)
 
 # %%
 # The line finds the data
@@ -126,7 +140,9 @@ ours = fit_animation.to_html()
 ours_seconds = time.perf_counter() - start
 size = fit_animation.figure.canvas.get_width_height()
 print(f"animate_fit, {fit_animation.frames} frames of {size} pixels")
-print(f"to_html():        {ours_seconds:5.2f} s, {len(ours) / 1024:7.0f} KiB of HTML")
+print(
+    f"to_html():        {ours_seconds:5.2f} s, {len(ours) / 1024:7.0f} KiB of HTML"
+)
 print(
     f"against to_html5_video(): {html5_seconds / ours_seconds:.1f} times faster, "
     f"{len(html5) / len(ours):.1f} times smaller; against to_jshtml(): "
@@ -138,7 +154,9 @@ print(
 # up to about the right height (the intercept settles early) and then keeps turning for much
 # longer (the slope is still changing when the intercept has stopped). Press play:
 
-plt.close(fit_animation.figure)  # the video is enough here: no extra still of its last frame
+plt.close(
+    fit_animation.figure
+)  # the video is enough here: no extra still of its last frame
 fit_animation
 
 # %%
@@ -162,7 +180,8 @@ fit_animation
 
 curvatures = hessian_eigenvalues(x)
 print(
-    "curvature along the flat and the steep direction:", [round(v, 3) for v in curvatures.tolist()]
+    "curvature along the flat and the steep direction:",
+    [round(v, 3) for v in curvatures.tolist()],
 )
 print(f"ratio: {(curvatures[-1] / curvatures[0]).item():.2f}")
 
@@ -174,14 +193,20 @@ print(f"ratio: {(curvatures[-1] / curvatures[0]).item():.2f}")
 
 batch_size = 5
 epochs = gd.steps * batch_size // n  # as many updates as gradient descent
-mb = sgd(x, y, init=(-1.0, 1.0), lr=0.1, epochs=epochs, batch_size=batch_size, seed=0)
-print(f"SGD: {mb.steps} updates of {batch_size} samples; GD: {gd.steps} updates of {n} samples")
+mb = sgd(
+    x, y, init=(-1.0, 1.0), lr=0.1, epochs=epochs, batch_size=batch_size, seed=0
+)
+print(
+    f"SGD: {mb.steps} updates of {batch_size} samples; GD: {gd.steps} updates of {n} samples"
+)
 print(f"samples read: SGD {mb.steps * batch_size}, GD {gd.steps * n}")
 exact_cpu = exact.cpu()
 for name, run in (("SGD", mb), ("GD ", gd)):
     distance = torch.linalg.vector_norm(run.coef - exact_cpu).item()
     loss = mse(x @ run.coef.to(device), y).item()
-    print(f"{name} ends at {run.coef}, {distance:.4f} from least squares, loss {loss:.4f}")
+    print(
+        f"{name} ends at {run.coef}, {distance:.4f} from least squares, loss {loss:.4f}"
+    )
 
 # %%
 # After the same number of updates, SGD ends no farther from the least-squares answer than
@@ -199,7 +224,10 @@ descent_animation = animate_descent(
     x,
     y,
     [gd, mb],
-    labels=[f"gradient descent (all {n} points)", f"SGD (batches of {batch_size})"],
+    labels=[
+        f"gradient descent (all {n} points)",
+        f"SGD (batches of {batch_size})",
+    ],
     fps=20,
 )
 plt.close(descent_animation.figure)
@@ -218,7 +246,9 @@ descent_animation
 # and paths as one still image:
 
 fig, ax = plt.subplots(figsize=(6, 4.5))
-plot_landscape(x, y, [gd, mb], labels=["gradient descent", "SGD, batch 5"], ax=ax)
+plot_landscape(
+    x, y, [gd, mb], labels=["gradient descent", "SGD, batch 5"], ax=ax
+)
 ax.set_title("Paths of gradient descent and SGD over the MSE")
 plt.show()
 
@@ -233,7 +263,9 @@ plt.show()
 folder = Path(tempfile.mkdtemp(prefix="sgd-tutorial-animations-"))
 for name, animation in (("fit", fit_animation), ("descent", descent_animation)):
     path = animation.save(folder / f"{name}.mp4")
-    print(f"{name} animation written to {path} ({path.stat().st_size / 1024:.0f} KiB)")
+    print(
+        f"{name} animation written to {path} ({path.stat().st_size / 1024:.0f} KiB)"
+    )
 
 # %%
 # To see how the learning rate changes these paths, from a crawl to a wild zigzag, read on.
@@ -251,7 +283,9 @@ for name, animation in (("fit", fit_animation), ("descent", descent_animation)):
 
 # %%
 images = jshtml.count("data:image/png;base64,")
-print(f"{images} PNG images, {len(jshtml) / images / 1024:.1f} KiB of HTML each on average")
+print(
+    f"{images} PNG images, {len(jshtml) / images / 1024:.1f} KiB of HTML each on average"
+)
 
 # %%
 # One image per frame. A video is smaller because it stores mostly what *changes* from one frame
@@ -270,8 +304,12 @@ print(f"{images} PNG images, {len(jshtml) / images / 1024:.1f} KiB of HTML each 
 #    <details class="sg-solution"><summary>Solution to exercise 2</summary>
 
 # %%
-full = sgd(x, y, init=(-1.0, 1.0), lr=0.1, epochs=gd.steps, batch_size=n, seed=0)
-print(f"max |sgd(batch_size=n) - gradient_descent|: {(full.params - gd.params).abs().max():.1e}")
+full = sgd(
+    x, y, init=(-1.0, 1.0), lr=0.1, epochs=gd.steps, batch_size=n, seed=0
+)
+print(
+    f"max |sgd(batch_size=n) - gradient_descent|: {(full.params - gd.params).abs().max():.1e}"
+)
 
 # %%
 # The same up to rounding: with one batch holding all the samples, SGD *is* gradient descent
@@ -292,9 +330,14 @@ print(f"max |sgd(batch_size=n) - gradient_descent|: {(full.params - gd.params).a
 # %%
 wide = make_linear_data(n, coef=(3.0, 2.0), low=-2.0, high=2.0, seed=0)
 wide_curvatures = hessian_eigenvalues(wide.x)
-print("curvatures, inputs in (-2, 2):", [round(v, 3) for v in wide_curvatures.tolist()])
+print(
+    "curvatures, inputs in (-2, 2):",
+    [round(v, 3) for v in wide_curvatures.tolist()],
+)
 print(f"ratio: {(wide_curvatures[-1] / wide_curvatures[0]).item():.2f}")
-print(f"mean square of the inputs: {(wide.x[:, 0] ** 2).mean().item():.3f} (ones column: 1)")
+print(
+    f"mean square of the inputs: {(wide.x[:, 0] ** 2).mean().item():.3f} (ones column: 1)"
+)
 
 # %%
 # The curvature along a parameter is twice the mean square of its column. Inputs uniform in

@@ -35,9 +35,6 @@ from itertools import islice
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
-
 from sgd_tutorial import (
     gradient_descent,
     iter_sgd,
@@ -48,6 +45,8 @@ from sgd_tutorial import (
     resolve_device,
     sgd,
 )
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 
 # sphinx_gallery_thumbnail_number = 3
 
@@ -77,14 +76,22 @@ lr, epochs, batch_size, seed = 0.1, 10, 5, 0
 
 def sgd_by_hand(x, y, lr, epochs, batch_size, seed):
     """Minibatch SGD from (-1, 1); returns the parameters before and after every update."""
-    generator = torch.Generator().manual_seed(seed)  # on the CPU: the same order on any device
+    generator = torch.Generator().manual_seed(
+        seed
+    )  # on the CPU: the same order on any device
     a = nn.Parameter(torch.tensor([-1.0, 1.0], device=x.device))
     history = [a.detach().clone()]
     for _ in range(epochs):
-        order = torch.randperm(len(x), generator=generator).to(x.device)  # a fresh shuffle
+        order = torch.randperm(len(x), generator=generator).to(
+            x.device
+        )  # a fresh shuffle
         for start in range(0, len(x), batch_size):
-            batch = order[start : start + batch_size]  # the next slice of the shuffle
-            loss = mse(x[batch] @ a, y[batch])  # predict, and the loss of this batch only
+            batch = order[
+                start : start + batch_size
+            ]  # the next slice of the shuffle
+            loss = mse(
+                x[batch] @ a, y[batch]
+            )  # predict, and the loss of this batch only
             loss.backward()
             with torch.no_grad():
                 a -= lr * a.grad
@@ -122,7 +129,11 @@ class EpochPermutations:
         return self.n
 
 
-loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, sampler=EpochPermutations(n, seed))
+loader = DataLoader(
+    TensorDataset(x, y),
+    batch_size=batch_size,
+    sampler=EpochPermutations(n, seed),
+)
 a = nn.Parameter(torch.tensor([-1.0, 1.0], device=device))
 optimizer = torch.optim.SGD([a], lr=lr)
 with_torch = [a.detach().clone()]
@@ -135,12 +146,18 @@ for _ in range(epochs):
         with_torch.append(a.detach().clone())
 with_torch = torch.stack(with_torch).cpu()
 
-package = sgd(x, y, lr=lr, epochs=epochs, batch_size=batch_size, seed=seed, device=device)
+package = sgd(
+    x, y, lr=lr, epochs=epochs, batch_size=batch_size, seed=seed, device=device
+)
 print(
     f"updates: by hand {len(by_hand) - 1}, sgd {package.steps}, DataLoader {len(with_torch) - 1}"
 )
-print(f"largest difference, by hand vs sgd():        {(by_hand - package.params).abs().max():.1e}")
-print(f"largest difference, by hand vs DataLoader:   {(by_hand - with_torch).abs().max():.1e}")
+print(
+    f"largest difference, by hand vs sgd():        {(by_hand - package.params).abs().max():.1e}"
+)
+print(
+    f"largest difference, by hand vs DataLoader:   {(by_hand - with_torch).abs().max():.1e}"
+)
 
 # %%
 # Three implementations, one trajectory, step for step, to float32 rounding (the differences
@@ -154,14 +171,18 @@ print(f"largest difference, by hand vs DataLoader:   {(by_hand - with_torch).abs
 # function of the parameter. Each ``backward()`` frees the graph it walked, and that graph
 # included the targets, so the second update fails:
 
-noise = torch.rand(n, generator=torch.Generator().manual_seed(seed + 1)).to(device)
+noise = torch.rand(n, generator=torch.Generator().manual_seed(seed + 1)).to(
+    device
+)
 a = nn.Parameter(torch.tensor([-1.0, 1.0], device=device))
 y_from_a = x @ a + noise
 for attempt in range(2):
     try:
         mse(x[:batch_size] @ a, y_from_a[:batch_size]).backward()
     except RuntimeError as error:
-        print(f"backward() #{attempt + 1}: RuntimeError: {str(error).split('.')[0]}")
+        print(
+            f"backward() #{attempt + 1}: RuntimeError: {str(error).split('.')[0]}"
+        )
     else:
         print(f"backward() #{attempt + 1}: fine")
     a.grad = None
@@ -184,7 +205,9 @@ for t in range(learner_updates):
     with torch.no_grad():
         a -= lr * a.grad
         a.grad.zero_()
-print(f"after {learner_updates} updates: a = {a.detach().cpu().numpy()} (it started at [-1.  1.])")
+print(
+    f"after {learner_updates} updates: a = {a.detach().cpu().numpy()} (it started at [-1.  1.])"
+)
 print(f"loss of the last batch: {loss.item():.4f}")
 
 # %%
@@ -212,7 +235,9 @@ per_epoch = -(-n // batch_size)  # ceiling division
 fit = package  # the run above: lr 0.1, 10 epochs of batches of 5
 print(f"n = {n}, batch size = {batch_size}, epochs = {epochs}")
 print(f"iterations per epoch: {per_epoch}")
-print(f"total iterations: {epochs * per_epoch} (sgd recorded {fit.steps} updates)")
+print(
+    f"total iterations: {epochs * per_epoch} (sgd recorded {fit.steps} updates)"
+)
 print(f"SGD coefficients after {epochs} epochs: {fit.coef.numpy().round(4)}")
 
 # %%
@@ -223,7 +248,11 @@ print(f"SGD coefficients after {epochs} epochs: {fit.coef.numpy().round(4)}")
 # each update used, run the same training lazily with :func:`~sgd_tutorial.iter_sgd`; every
 # :class:`~sgd_tutorial.Step` it yields carries the batch's ``indices``.
 
-steps = list(iter_sgd(x, y, lr=0.1, epochs=2, batch_size=batch_size, seed=0, device=device))
+steps = list(
+    iter_sgd(
+        x, y, lr=0.1, epochs=2, batch_size=batch_size, seed=0, device=device
+    )
+)
 for epoch in range(2):
     in_epoch = [step for step in steps if step.epoch == epoch]
     seen = torch.cat([step.indices.cpu() for step in in_epoch]).long()
@@ -254,31 +283,58 @@ for epoch in range(2):
 
 generator = torch.Generator().manual_seed(0)
 n_epochs_simulated = 2000
-draws = torch.randint(n, (n_epochs_simulated, per_epoch * batch_size), generator=generator)
+draws = torch.randint(
+    n, (n_epochs_simulated, per_epoch * batch_size), generator=generator
+)
 times_drawn = torch.zeros(n_epochs_simulated, n).scatter_add_(
     1, draws, torch.ones_like(draws).float()
 )
 unseen_share = (times_drawn == 0).float().mean(dim=1)
 
-print(f"one epoch with randint: {int((times_drawn[0] == 0).sum())} of {n} samples unseen")
-print(f"share unseen, mean over {n_epochs_simulated} epochs: {unseen_share.mean():.4f}")
-print(f"theory (1 - 1/n)^n: {(1 - 1 / n) ** n:.4f}   limit 1/e: {np.exp(-1):.4f}")
+print(
+    f"one epoch with randint: {int((times_drawn[0] == 0).sum())} of {n} samples unseen"
+)
+print(
+    f"share unseen, mean over {n_epochs_simulated} epochs: {unseen_share.mean():.4f}"
+)
+print(
+    f"theory (1 - 1/n)^n: {(1 - 1 / n) ** n:.4f}   limit 1/e: {np.exp(-1):.4f}"
+)
 
 # %%
 # How often is each sample drawn in an epoch? With replacement the count follows a binomial
 # law (close to a Poisson law with mean 1); without replacement it is always exactly one.
 
 max_count = 4
-share_drawn = [(times_drawn == k).float().mean().item() for k in range(max_count + 1)]
-binomial = [math.comb(n, k) * (1 / n) ** k * (1 - 1 / n) ** (n - k) for k in range(max_count + 1)]
-print("times drawn in an epoch | share with randint | binomial theory | without replacement")
+share_drawn = [
+    (times_drawn == k).float().mean().item() for k in range(max_count + 1)
+]
+binomial = [
+    math.comb(n, k) * (1 / n) ** k * (1 - 1 / n) ** (n - k)
+    for k in range(max_count + 1)
+]
+print(
+    "times drawn in an epoch | share with randint | binomial theory | without replacement"
+)
 for k in range(max_count + 1):
-    print(f"{k:23d} | {share_drawn[k]:18.4f} | {binomial[k]:15.4f} | {float(k == 1):.4f}")
+    print(
+        f"{k:23d} | {share_drawn[k]:18.4f} | {binomial[k]:15.4f} | {float(k == 1):.4f}"
+    )
 
 fig, ax = plt.subplots(figsize=(6.4, 3.6))
 ks = np.arange(max_count + 1)
-ax.bar(ks - 0.2, share_drawn, width=0.4, label="with replacement (randint), simulated")
-ax.bar(ks + 0.2, [float(k == 1) for k in ks], width=0.4, label="without replacement (shuffle)")
+ax.bar(
+    ks - 0.2,
+    share_drawn,
+    width=0.4,
+    label="with replacement (randint), simulated",
+)
+ax.bar(
+    ks + 0.2,
+    [float(k == 1) for k in ks],
+    width=0.4,
+    label="without replacement (shuffle)",
+)
 ax.plot(ks - 0.2, binomial, "k_", markersize=18, label="binomial theory")
 ax.set_xlabel("times a sample is drawn in one epoch")
 ax.set_ylabel("share of samples")
@@ -293,7 +349,9 @@ plt.show()
 # however long training runs:
 
 rng = np.random.default_rng(0)
-learner_draws = rng.integers(1, n, size=100_000)  # the same bounds as randint(1, n)
+learner_draws = rng.integers(
+    1, n, size=100_000
+)  # the same bounds as randint(1, n)
 print(
     f"smallest index drawn by randint(1, n) in {len(learner_draws)} draws: {learner_draws.min()}"
 )
@@ -330,10 +388,27 @@ print(f"gradient descent loss after {gd.steps} updates: {gd.losses[-1]:.5f}")
 fig, ax = plt.subplots(figsize=(6.4, 4.0))
 updates = np.arange(fit.steps)
 ax.plot(
-    updates, fit.losses, lw=0.8, color="tab:orange", alpha=0.7, label="SGD: loss of each batch"
+    updates,
+    fit.losses,
+    lw=0.8,
+    color="tab:orange",
+    alpha=0.7,
+    label="SGD: loss of each batch",
 )
-ax.plot(updates, sgd_full_loss, lw=1.5, color="tab:red", label="SGD: loss on all the data")
-ax.plot(np.arange(gd.steps), gd.losses, lw=1.5, color="tab:blue", label="gradient descent")
+ax.plot(
+    updates,
+    sgd_full_loss,
+    lw=1.5,
+    color="tab:red",
+    label="SGD: loss on all the data",
+)
+ax.plot(
+    np.arange(gd.steps),
+    gd.losses,
+    lw=1.5,
+    color="tab:blue",
+    label="gradient descent",
+)
 ax.axhline(floor, color="k", ls="--", lw=1, label="least-squares minimum")
 for boundary in range(per_epoch, fit.steps, per_epoch):
     ax.axvline(boundary, color="0.85", lw=0.6, zorder=0)
@@ -359,16 +434,25 @@ plt.show()
 # batch has its own slightly tilted bowl, and keeps wandering once it arrives.
 
 gd_path = gradient_descent(x, y, lr=0.1, steps=100, device=device)
-sgd_path = sgd(x, y, lr=0.1, epochs=5, batch_size=batch_size, seed=1, device=device)
-print(f"gradient descent, {gd_path.steps} updates, ends at {gd_path.coef.numpy().round(4)}")
-print(f"SGD, {sgd_path.steps} updates, ends at {sgd_path.coef.numpy().round(4)}")
+sgd_path = sgd(
+    x, y, lr=0.1, epochs=5, batch_size=batch_size, seed=1, device=device
+)
+print(
+    f"gradient descent, {gd_path.steps} updates, ends at {gd_path.coef.numpy().round(4)}"
+)
+print(
+    f"SGD, {sgd_path.steps} updates, ends at {sgd_path.coef.numpy().round(4)}"
+)
 
 fig, ax = plt.subplots(figsize=(6.4, 5.0))
 plot_landscape(
     x,
     y,
     [gd_path, sgd_path],
-    labels=[f"gradient descent (all {n} samples)", f"SGD (batches of {batch_size})"],
+    labels=[
+        f"gradient descent (all {n} samples)",
+        f"SGD (batches of {batch_size})",
+    ],
     ax=ax,
 )
 ax.set_title("Same start, same number of updates, same learning rate")
@@ -434,18 +518,28 @@ batch_sizes = [1, 2, 5, 10, 20, 50]
 with_repl, without_repl = [], []
 for b in batch_sizes:
     g = torch.Generator().manual_seed(b)
-    with_repl.append(excess_loss(batches_with_replacement(n, b, RUNS, g), b).median().item())
-    without_repl.append(excess_loss(batches_without_replacement(n, b, RUNS, g), b).median().item())
+    with_repl.append(
+        excess_loss(batches_with_replacement(n, b, RUNS, g), b).median().item()
+    )
+    without_repl.append(
+        excess_loss(batches_without_replacement(n, b, RUNS, g), b)
+        .median()
+        .item()
+    )
 
 print(
     f"lr {LR}, {UPDATES} updates per run, excess averaged over the last {UPDATES // 2}, "
     f"median of {RUNS} runs"
 )
-print("batch size | excess, with replacement | x batch size | excess, shuffled per epoch")
+print(
+    "batch size | excess, with replacement | x batch size | excess, shuffled per epoch"
+)
 for b, w, s in zip(batch_sizes, with_repl, without_repl, strict=True):
     print(f"{b:10d} | {w:24.2e} | {w * b:12.4f} | {s:26.2e}")
 slope = np.polyfit(np.log(batch_sizes), np.log(with_repl), 1)[0]
-print(f"log-log slope of the excess against batch size (with replacement): {slope:.2f}")
+print(
+    f"log-log slope of the excess against batch size (with replacement): {slope:.2f}"
+)
 
 # %%
 # With independent draws, the column "× batch size" is roughly constant: the excess loss
@@ -461,7 +555,9 @@ print(f"log-log slope of the excess against batch size (with replacement): {slop
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
 bs = np.array(batch_sizes, dtype=float)
 ax.loglog(bs, with_repl, "o-", label="with replacement (randint)")
-ax.loglog(bs, without_repl, "s-", label="without replacement (shuffle per epoch)")
+ax.loglog(
+    bs, without_repl, "s-", label="without replacement (shuffle per epoch)"
+)
 ax.loglog(bs, with_repl[0] / bs, "k--", lw=1, label=r"$\propto 1/b$")
 ax.set_xlabel("batch size b")
 ax.set_ylabel("excess MSE above the least-squares minimum")
@@ -494,8 +590,12 @@ plt.show()
 #    <details class="sg-solution"><summary>Solution to exercise 1</summary>
 
 # %%
-steps30 = list(iter_sgd(x, y, lr=0.1, epochs=3, batch_size=30, seed=0, device=device))
-print(f"n = {n}: {len(steps30)} updates, batch sizes of the first epoch:", end=" ")
+steps30 = list(
+    iter_sgd(x, y, lr=0.1, epochs=3, batch_size=30, seed=0, device=device)
+)
+print(
+    f"n = {n}: {len(steps30)} updates, batch sizes of the first epoch:", end=" "
+)
 print([len(step.indices) for step in steps30 if step.epoch == 0])
 
 # %%
@@ -514,10 +614,23 @@ print([len(step.indices) for step in steps30 if step.epoch == 0])
 
 # %%
 dropped = list(
-    iter_sgd(x, y, lr=0.1, epochs=3, batch_size=30, drop_last=True, seed=0, device=device)
+    iter_sgd(
+        x,
+        y,
+        lr=0.1,
+        epochs=3,
+        batch_size=30,
+        drop_last=True,
+        seed=0,
+        device=device,
+    )
 )
-used = torch.cat([step.indices.cpu() for step in dropped if step.epoch == 0]).unique()
-print(f"{len(dropped)} updates; samples unused in the first epoch: {n - len(used)}")
+used = torch.cat(
+    [step.indices.cpu() for step in dropped if step.epoch == 0]
+).unique()
+print(
+    f"{len(dropped)} updates; samples unused in the first epoch: {n - len(used)}"
+)
 
 # %%
 # A different remainder goes unused in every epoch, because each epoch has its own shuffle.
@@ -536,7 +649,11 @@ print(f"{len(dropped)} updates; samples unused in the first epoch: {n - len(used
 
 # %%
 g = torch.Generator().manual_seed(5)
-half_lr = excess_loss(batches_with_replacement(n, 5, RUNS, g), 5, lr=LR / 2).median().item()
+half_lr = (
+    excess_loss(batches_with_replacement(n, 5, RUNS, g), 5, lr=LR / 2)
+    .median()
+    .item()
+)
 full_lr = with_repl[batch_sizes.index(5)]
 print(f"batch 5: excess {full_lr:.2e} at lr {LR}, {half_lr:.2e} at lr {LR / 2}")
 print(f"ratio: {half_lr / full_lr:.2f}")
@@ -566,8 +683,12 @@ for _ in range(learner_updates):
     with torch.no_grad():
         a -= lr * a.grad
         a.grad.zero_()
-print(f"after {learner_updates} updates: a = {a.detach().cpu().numpy().round(3)}")
-print(f"least squares on these targets: {least_squares(x, y_fixed).cpu().numpy().round(3)}")
+print(
+    f"after {learner_updates} updates: a = {a.detach().cpu().numpy().round(3)}"
+)
+print(
+    f"least squares on these targets: {least_squares(x, y_fixed).cpu().numpy().round(3)}"
+)
 
 # %%
 # The targets are now fixed numbers (made with the starting parameters as the true line), the

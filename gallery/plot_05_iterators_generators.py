@@ -35,8 +35,6 @@ import itertools
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, TensorDataset
-
 from sgd_tutorial import (
     gradient_descent,
     hessian_eigenvalues,
@@ -48,6 +46,7 @@ from sgd_tutorial import (
     sgd,
     with_next,
 )
+from torch.utils.data import DataLoader, TensorDataset
 
 # sphinx_gallery_thumbnail_number = 1
 
@@ -82,7 +81,9 @@ data = make_linear_data(100, seed=0, device=device)
 x, y = data.x, data.y
 loader = DataLoader(TensorDataset(x, y), batch_size=40)
 batches = iter(loader)
-print(f"iter(DataLoader) gives a {type(batches).__name__}, {len(loader)} batches per epoch")
+print(
+    f"iter(DataLoader) gives a {type(batches).__name__}, {len(loader)} batches per epoch"
+)
 for _ in range(len(loader)):
     xb, yb = next(batches)
     print(f"next: a batch of x {tuple(xb.shape)} and y {tuple(yb.shape)}")
@@ -90,7 +91,9 @@ try:
     next(batches)
 except StopIteration:
     print("next: StopIteration (the epoch is over)")
-print(f"a fresh iter(loader) starts a new epoch: first batch {tuple(next(iter(loader))[0].shape)}")
+print(
+    f"a fresh iter(loader) starts a new epoch: first batch {tuple(next(iter(loader))[0].shape)}"
+)
 
 # %%
 # The last batch holds what is left over, and a ``for xb, yb in loader`` loop is exactly these
@@ -212,26 +215,43 @@ mb_full = ((x_cpu @ mb.params.double().T - y_cpu[:, None]) ** 2).mean(dim=0)
 mb_full_diffs = np.array([b - a for a, b in with_next(mb_full.tolist())])
 
 half = len(mb_diffs) // 2
-print(f"device: {device}; {gd.steps} updates each; least-squares minimum {floor:.5f}")
+print(
+    f"device: {device}; {gd.steps} updates each; least-squares minimum {floor:.5f}"
+)
 not_negative = np.flatnonzero(gd_diffs >= 0)
 print(
     f"GD:  differences negative up to update {not_negative[0]}, where the loss is "
     f"{gd.losses[not_negative[0]]:.7f} (float32 rounding from then on)"
 )
-print(f"GD:  first difference {gd_diffs[0]:.3g}, last difference {gd_diffs[-1]:.3g}")
-print(f"SGD: share of negative differences, second half: {(mb_diffs[half:] < 0).mean():.2f}")
+print(
+    f"GD:  first difference {gd_diffs[0]:.3g}, last difference {gd_diffs[-1]:.3g}"
+)
+print(
+    f"SGD: share of negative differences, second half: {(mb_diffs[half:] < 0).mean():.2f}"
+)
 print(
     f"SGD: differences, second half: mean {mb_diffs[half:].mean():+.2e}, "
     f"std {mb_diffs[half:].std():.2e}"
 )
-print(f"SGD: differences of the full-data loss, second half: std {mb_full_diffs[half:].std():.2e}")
+print(
+    f"SGD: differences of the full-data loss, second half: std {mb_full_diffs[half:].std():.2e}"
+)
 
 fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 6.0), sharex=True)
 # Exact zeros (GD once it is down to rounding) have no logarithm: leave them out.
-top.plot(np.abs(mb_diffs), color="tab:orange", lw=0.8, label="SGD, batch losses")
-top.plot(np.abs(mb_full_diffs), color="tab:red", lw=0.8, label="SGD, loss on all the data")
 top.plot(
-    np.where(gd_diffs != 0, np.abs(gd_diffs), np.nan), color="tab:blue", label="gradient descent"
+    np.abs(mb_diffs), color="tab:orange", lw=0.8, label="SGD, batch losses"
+)
+top.plot(
+    np.abs(mb_full_diffs),
+    color="tab:red",
+    lw=0.8,
+    label="SGD, loss on all the data",
+)
+top.plot(
+    np.where(gd_diffs != 0, np.abs(gd_diffs), np.nan),
+    color="tab:blue",
+    label="gradient descent",
 )
 top.set_yscale("log")
 top.set_ylabel(r"$|L_{t+1} - L_t|$")
@@ -239,7 +259,9 @@ top.set_title("Size of the change in loss per update")
 top.legend(fontsize="small")
 bottom.axhline(0, color="k", lw=0.8)
 bottom.plot(mb_diffs, color="tab:orange", lw=0.8, label="SGD, batch losses")
-bottom.plot(mb_full_diffs, color="tab:red", lw=1.2, label="SGD, loss on all the data")
+bottom.plot(
+    mb_full_diffs, color="tab:red", lw=1.2, label="SGD, loss on all the data"
+)
 bottom.plot(gd_diffs, color="tab:blue", lw=1.2, label="gradient descent")
 bottom.set_ylim(-0.3, 0.3)
 bottom.set_xlabel("update t")
@@ -258,7 +280,11 @@ plt.show()
 # distance to the minimum by :math:`1 - \eta\lambda`, so that direction's share of the loss
 # shrinks by :math:`(1 - \eta\lambda)^2` per step.
 
-gd_full = ((x_cpu @ gd.params[:101].double().T - y_cpu[:, None]) ** 2).mean(dim=0).numpy()
+gd_full = (
+    ((x_cpu @ gd.params[:101].double().T - y_cpu[:, None]) ** 2)
+    .mean(dim=0)
+    .numpy()
+)
 gd_ratios = np.diff(gd_full)[1:] / np.diff(gd_full)[:-1]
 for t in (0, 1, 5, 10, 20, 40, 60, 90):
     print(f"update {t:3d}: change / previous change = {gd_ratios[t]:.4f}")
@@ -303,8 +329,18 @@ print(
 
 batch_size, max_epochs, tolerance = 5, 200, 0.02
 per_epoch = data.n // batch_size
-print(f"{per_epoch} updates per epoch, at most {max_epochs} epochs, tolerance {tolerance:.0%}")
-steps = iter_sgd(x, y, lr=0.1, epochs=max_epochs, batch_size=batch_size, seed=0, device=device)
+print(
+    f"{per_epoch} updates per epoch, at most {max_epochs} epochs, tolerance {tolerance:.0%}"
+)
+steps = iter_sgd(
+    x,
+    y,
+    lr=0.1,
+    epochs=max_epochs,
+    batch_size=batch_size,
+    seed=0,
+    device=device,
+)
 print(f"iter_sgd returned a {type(steps).__name__}; nothing has run yet")
 for step in steps:
     if (step.index + 1) % per_epoch == 0:  # the last update of an epoch
@@ -330,7 +366,9 @@ print(
 # ``per_epoch - 1`` makes it the last update of each epoch.
 
 snapshots = itertools.islice(
-    iter_sgd(x, y, lr=0.1, epochs=10, batch_size=batch_size, seed=0, device=device),
+    iter_sgd(
+        x, y, lr=0.1, epochs=10, batch_size=batch_size, seed=0, device=device
+    ),
     per_epoch - 1,
     None,
     per_epoch,
@@ -351,15 +389,33 @@ for step in snapshots:
 # whole trajectory:
 
 index, slope, intercept = np.array(rows).T
-stored = mb.params[index.astype(int) + 1]  # params row t + 1 holds the result of update t
+stored = mb.params[
+    index.astype(int) + 1
+]  # params row t + 1 holds the result of update t
 same = np.allclose(stored[:, 0], slope) and np.allclose(stored[:, 1], intercept)
 print(f"snapshots match the stored trajectory: {same}")
 
 fig, ax = plt.subplots(figsize=(6.4, 3.6))
-ax.plot(mb.params[:, 0], lw=0.8, color="tab:orange", label="slope, every update")
-ax.plot(mb.params[:, 1], lw=0.8, color="tab:green", label="intercept, every update")
-ax.plot(index + 1, slope, "o", color="tab:orange", label="slope, every k-th (islice)")
-ax.plot(index + 1, intercept, "s", color="tab:green", label="intercept, every k-th (islice)")
+ax.plot(
+    mb.params[:, 0], lw=0.8, color="tab:orange", label="slope, every update"
+)
+ax.plot(
+    mb.params[:, 1], lw=0.8, color="tab:green", label="intercept, every update"
+)
+ax.plot(
+    index + 1,
+    slope,
+    "o",
+    color="tab:orange",
+    label="slope, every k-th (islice)",
+)
+ax.plot(
+    index + 1,
+    intercept,
+    "s",
+    color="tab:green",
+    label="intercept, every k-th (islice)",
+)
 ax.set_xlabel("update")
 ax.set_ylabel("parameter value")
 ax.set_title("SGD's parameters, and one snapshot per epoch")
@@ -407,7 +463,11 @@ print(f"len(loader) = {len(loader30)}, batches counted = {count}, n = {data.n}")
 
 # %%
 slow = gradient_descent(x, y, lr=0.05, steps=200, device=device)
-slow_full = ((x_cpu @ slow.params[:101].double().T - y_cpu[:, None]) ** 2).mean(dim=0).numpy()
+slow_full = (
+    ((x_cpu @ slow.params[:101].double().T - y_cpu[:, None]) ** 2)
+    .mean(dim=0)
+    .numpy()
+)
 slow_ratios = np.diff(slow_full)[1:] / np.diff(slow_full)[:-1]
 print(f"measured at update 90: {slow_ratios[90]:.4f}")
 print(f"(1 - 0.05 * lambda_min)^2: {(1 - 0.05 * lam_flat) ** 2:.4f}")

@@ -31,7 +31,6 @@ import html
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-
 from sgd_tutorial import (
     DivergenceError,
     gradient_descent,
@@ -52,7 +51,9 @@ data = make_linear_data(100, seed=0, device=device)
 x, y = data.x, data.y
 best = least_squares(x, y)
 floor = float(mse(x @ best, y))
-print(f"device: {device}; n = {data.n} samples; least-squares minimum of the MSE: {floor:.5f}")
+print(
+    f"device: {device}; n = {data.n} samples; least-squares minimum of the MSE: {floor:.5f}"
+)
 
 
 class ExplorerLinks:
@@ -68,7 +69,9 @@ class ExplorerLinks:
             + "&".join(f"{key}={value:.6g}" for key, value in settings.items())
             for label, settings in runs.items()
         }
-        if "__file__" in globals():  # run as a script: no page to show the links on
+        if (
+            "__file__" in globals()
+        ):  # run as a script: no page to show the links on
             for label, url in self.runs.items():
                 print(f"explorer, {label}: {url}")
 
@@ -80,11 +83,18 @@ class ExplorerLinks:
         return f"<p>See these runs in the Explorer:</p><ul>{items}</ul>"
 
 
-rates = {"too small": 0.01, "the lesson's": 0.1, "about right": 0.7, "too large": 1.05}
+rates = {
+    "too small": 0.01,
+    "the lesson's": 0.1,
+    "about right": 0.7,
+    "too large": 1.05,
+}
 fits = {}
 for name, lr in rates.items():
     fits[name] = gradient_descent(x, y, lr=lr, steps=100, device=device)
-    print(f"lr {lr:<5} ({name:>12}): loss after 100 updates {fits[name].losses[-1]:.4g}")
+    print(
+        f"lr {lr:<5} ({name:>12}): loss after 100 updates {fits[name].losses[-1]:.4g}"
+    )
 
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
 plot_losses(
@@ -102,7 +112,12 @@ plt.show()
 # rate and watch the path on the loss landscape (full batch: ``batch`` is :math:`n`):
 
 full_batch = {"momentum": 0, "batch": data.n, "steps": 100, "seed": 0}
-ExplorerLinks({f"lr {lr} ({name})": {"lr": lr, **full_batch} for name, lr in rates.items()})
+ExplorerLinks(
+    {
+        f"lr {lr} ({name})": {"lr": lr, **full_batch}
+        for name, lr in rates.items()
+    }
+)
 
 # %%
 # * At the smallest rate every step is safe but tiny: after 100 updates the loss is still far
@@ -126,12 +141,19 @@ try:
 except DivergenceError as err:
     diverged = err
     print(f"DivergenceError: {err}")
-    print(f"finite updates kept in err.fit: {err.fit.steps} (err.step = {err.step})")
-    print("last finite losses:", ", ".join(f"{v:.3g}" for v in err.fit.losses[-3:].tolist()))
+    print(
+        f"finite updates kept in err.fit: {err.fit.steps} (err.step = {err.step})"
+    )
+    print(
+        "last finite losses:",
+        ", ".join(f"{v:.3g}" for v in err.fit.losses[-3:].tolist()),
+    )
 
 last = diverged.fit.params[-1]
 for j, name in enumerate(("slope", "intercept")):
-    print(f"{name:>9}: least squares {float(best[j]):.4f}, last finite value {float(last[j]):.4g}")
+    print(
+        f"{name:>9}: least squares {float(best[j]):.4f}, last finite value {float(last[j]):.4g}"
+    )
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 3.6))
 plot_losses(diverged.fit, labels=["lr 1.5"], ax=left)
@@ -140,7 +162,9 @@ intercept = diverged.fit.params[:, 1].numpy()
 right.plot(intercept, ".-", lw=0.8)
 right.set_yscale("symlog", linthresh=1.0)
 decades = int(np.log10(np.abs(intercept).max()))
-ticks = [10.0**k for k in range(decades % 6, decades + 1, 6)]  # one tick every 6 decades
+ticks = [
+    10.0**k for k in range(decades % 6, decades + 1, 6)
+]  # one tick every 6 decades
 right.set_yticks([-t for t in reversed(ticks)] + [0.0] + ticks)
 right.set_xlabel("update")
 right.set_ylabel("intercept (symmetric log scale)")
@@ -184,17 +208,27 @@ plt.show()
 eigenvalues = hessian_eigenvalues(x)
 lam_min, lam_max = eigenvalues.tolist()
 bound = max_stable_lr(x)
-print(f"Hessian eigenvalues: lambda_min {lam_min:.4f}, lambda_max {lam_max:.4f}")
+print(
+    f"Hessian eigenvalues: lambda_min {lam_min:.4f}, lambda_max {lam_max:.4f}"
+)
 print(f"condition number lambda_max / lambda_min: {lam_max / lam_min:.3f}")
 print(f"stable learning rates: lr < 2 / lambda_max = {bound:.4f}")
 hessian = 2 / data.n * (x.cpu().double().T @ x.cpu().double())
-_, vectors = torch.linalg.eigh(hessian)  # same eigenvalues as above, with their vectors
-top = vectors[:, -1] * torch.sign(vectors[1, -1])  # an eigenvector's sign is arbitrary
+_, vectors = torch.linalg.eigh(
+    hessian
+)  # same eigenvalues as above, with their vectors
+top = vectors[:, -1] * torch.sign(
+    vectors[1, -1]
+)  # an eigenvector's sign is arbitrary
 print(f"top eigenvector (slope, intercept): ({top[0]:.3f}, {top[1]:.3f})")
 u = x[:, 0].cpu().double()
-print(f"mean of u^2: {float((u**2).mean()):.4f}, mean of 1^2: 1, mean of u: {float(u.mean()):.4f}")
+print(
+    f"mean of u^2: {float((u**2).mean()):.4f}, mean of 1^2: 1, mean of u: {float(u.mean()):.4f}"
+)
 print(f"top eigenvector, slope / intercept: {float(top[0] / top[1]):.4f}")
-print(f"lr 1.5, last finite parameters, slope / intercept: {float(last[0] / last[1]):.4f}")
+print(
+    f"lr 1.5, last finite parameters, slope / intercept: {float(last[0] / last[1]):.4f}"
+)
 
 # %%
 # The top eigenvector points almost exactly along the intercept's axis. The Hessian's
@@ -227,7 +261,9 @@ print(
     f"(lambda_max - lambda_min) / (lambda_max + lambda_min): "
     f"{(lam_max - lam_min) / (lam_max + lam_min):.4f}"
 )
-print(f"{'lr':>8} {'|1 - lr*lambda_min|':>20} {'|1 - lr*lambda_max|':>20} {'worst':>7}")
+print(
+    f"{'lr':>8} {'|1 - lr*lambda_min|':>20} {'|1 - lr*lambda_max|':>20} {'worst':>7}"
+)
 for multiple in (0.9, 1.0, 1.1):
     lr = multiple * best_rate
     low, high = abs(1 - lr * lam_min), abs(1 - lr * lam_max)
@@ -235,7 +271,9 @@ for multiple in (0.9, 1.0, 1.1):
 print("the four rates of the first plot:")
 for name, lr in rates.items():
     factor = max(abs(1 - lr * lam) for lam in (lam_min, lam_max))
-    print(f"lr {lr:<5} ({name:>12}): worst factor per step max|1 - lr*lambda| = {factor:.4f}")
+    print(
+        f"lr {lr:<5} ({name:>12}): worst factor per step max|1 - lr*lambda| = {factor:.4f}"
+    )
 
 # %%
 # At :math:`\eta^\ast` the two factors are equal; 10 % lower the :math:`\lambda_{\min}`
@@ -263,11 +301,15 @@ for multiple in (0.9, 1.1):
     lr = multiple * bound
     growth = abs(1 - lr * lam_max)
     try:
-        runs[multiple] = gradient_descent(x, y, lr=lr, steps=2000, device=device)
+        runs[multiple] = gradient_descent(
+            x, y, lr=lr, steps=2000, device=device
+        )
         outcome = f"converged, final loss {runs[multiple].losses[-1]:.5f}"
     except DivergenceError as err:
         runs[multiple] = err.fit
-        predicted = np.log(2 * (float32_max - floor) / (lam_max * c**2)) / (2 * np.log(growth))
+        predicted = np.log(2 * (float32_max - floor) / (lam_max * c**2)) / (
+            2 * np.log(growth)
+        )
         outcome = f"DivergenceError at update {err.step} (predicted: {int(np.ceil(predicted))})"
     path = runs[multiple].params.double()
     error = (path - best.cpu().double()).norm(dim=1)
@@ -279,7 +321,10 @@ for multiple in (0.9, 1.1):
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.8))
 grid = np.linspace(0.0, 1.4 * bound, 300)
-for lam, name in ((lam_max, r"$\lambda_{\max}$"), (lam_min, r"$\lambda_{\min}$")):
+for lam, name in (
+    (lam_max, r"$\lambda_{\max}$"),
+    (lam_min, r"$\lambda_{\min}$"),
+):
     left.plot(grid, np.abs(1 - grid * lam), label=f"|1 - lr {name}|")
 left.axhline(1.0, color="k", lw=0.8)
 left.axvline(bound, color="tab:red", ls="--", lw=1, label=r"$2/\lambda_{\max}$")
@@ -299,7 +344,10 @@ fig.tight_layout()
 plt.show()
 
 ExplorerLinks(
-    {f"lr = {m} x bound": {"lr": m * bound, **full_batch, "steps": 300} for m in (0.9, 1.1)}
+    {
+        f"lr = {m} x bound": {"lr": m * bound, **full_batch, "steps": 300}
+        for m in (0.9, 1.1)
+    }
 )
 
 # %%
@@ -349,7 +397,9 @@ except DivergenceError as err:
 
 wide_best = least_squares(wide.x, wide.y)
 wide_floor = float(mse(wide.x @ wide_best, wide.y))
-raw = gradient_descent(wide.x, wide.y, lr=0.9 * wide_bound, steps=100, device=device)
+raw = gradient_descent(
+    wide.x, wide.y, lr=0.9 * wide_bound, steps=100, device=device
+)
 
 scale = 30.0
 scaled_x = wide.x.clone()
@@ -359,9 +409,13 @@ print(
     f"stable lr < {max_stable_lr(scaled_x):.4f}"
 )
 scaled_lr = 0.7
-scaled = gradient_descent(scaled_x, wide.y, lr=scaled_lr, steps=100, device=device)
+scaled = gradient_descent(
+    scaled_x, wide.y, lr=scaled_lr, steps=100, device=device
+)
 slope_back = float(scaled.coef[0]) / scale
-print(f"least squares on (-30, 30): slope {wide_best[0]:.4f}, intercept {wide_best[1]:.4f}")
+print(
+    f"least squares on (-30, 30): slope {wide_best[0]:.4f}, intercept {wide_best[1]:.4f}"
+)
 print(
     f"raw inputs, lr {0.9 * wide_bound:.5f}, 100 updates: slope {raw.coef[0]:.4f}, "
     f"intercept {raw.coef[1]:.4f}, loss {raw.losses[-1]:.4f}"
@@ -375,7 +429,10 @@ print(f"minimum of the MSE (the same for both): {wide_floor:.4f}")
 fig, ax = plt.subplots(figsize=(6.4, 4.0))
 plot_losses(
     [raw, scaled],
-    labels=["raw u in (-30, 30), lr 0.9 x its bound", f"u / 30, lr {scaled_lr}"],
+    labels=[
+        "raw u in (-30, 30), lr 0.9 x its bound",
+        f"u / 30, lr {scaled_lr}",
+    ],
     minimum=wide_floor,
     ax=ax,
 )
@@ -406,7 +463,9 @@ print(
     f"gradient of sse / gradient of mse: {(grad_sse / grad_mse).cpu().numpy().round(3)} "
     f"(n = {data.n})"
 )
-print(f"effective learning rate of lr 0.1 with sse: {0.1 * data.n:g}, bound {bound:.4f}")
+print(
+    f"effective learning rate of lr 0.1 with sse: {0.1 * data.n:g}, bound {bound:.4f}"
+)
 
 losses = []
 p = torch.tensor([-1.0, 1.0], device=device, requires_grad=True)
@@ -417,9 +476,13 @@ for _ in range(6):
         p -= 0.1 * p.grad
         p.grad.zero_()
     losses.append(float(loss.detach()))
-print("summed loss, lr 0.1, first updates:", ", ".join(f"{v:.3g}" for v in losses))
+print(
+    "summed loss, lr 0.1, first updates:", ", ".join(f"{v:.3g}" for v in losses)
+)
 ratios = [b / a for a, b in with_next(losses)]
-print(f"growth per update from the third on: {min(ratios[2:]):.1f} to {max(ratios[2:]):.1f}")
+print(
+    f"growth per update from the third on: {min(ratios[2:]):.1f} to {max(ratios[2:]):.1f}"
+)
 
 # %%
 # The summed loss grows by the factor printed above at every update: divergence, for the
@@ -455,7 +518,9 @@ print(f"growth per update from the third on: {min(ratios[2:]):.1f} to {max(ratio
 # %%
 lr = 1.2 * bound
 growth = abs(1 - lr * lam_max)
-predicted = np.log(2 * (float32_max - floor) / (lam_max * c**2)) / (2 * np.log(growth))
+predicted = np.log(2 * (float32_max - floor) / (lam_max * c**2)) / (
+    2 * np.log(growth)
+)
 print(
     f"lr = 1.2 x bound = {lr:.4f}: growth factor {growth:.3f}, predicted overflow at update "
     f"{int(np.ceil(predicted))}"
@@ -483,9 +548,13 @@ except DivergenceError as err:
 
 # %%
 three = make_linear_data(data.n, low=-3, high=3, seed=0, device=device)
-print(f"mean of u^2 on (-3, 3): {float((three.x[:, 0] ** 2).mean()):.3f}, mean of 1^2: 1")
+print(
+    f"mean of u^2 on (-3, 3): {float((three.x[:, 0] ** 2).mean()):.3f}, mean of 1^2: 1"
+)
 try:
-    gradient_descent(three.x, three.y, lr=1.1 * max_stable_lr(three.x), steps=2000)
+    gradient_descent(
+        three.x, three.y, lr=1.1 * max_stable_lr(three.x), steps=2000
+    )
 except DivergenceError as err:
     runaway = err.fit.params[-1]
     print(

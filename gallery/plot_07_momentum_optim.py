@@ -27,7 +27,6 @@ import html
 
 import matplotlib.pyplot as plt
 import torch
-
 from sgd_tutorial import (
     DivergenceError,
     gradient_descent,
@@ -59,7 +58,9 @@ class ExplorerLinks:
             + "&".join(f"{key}={value:.6g}" for key, value in settings.items())
             for label, settings in runs.items()
         }
-        if "__file__" in globals():  # run as a script: no page to show the links on
+        if (
+            "__file__" in globals()
+        ):  # run as a script: no page to show the links on
             for label, url in self.runs.items():
                 print(f"explorer, {label}: {url}")
 
@@ -127,7 +128,9 @@ for momentum in (0.0, 0.9):
             seed=0,
         )
     )
-    ours = torch.stack([torch.tensor(init, device=device)] + [step.params for step in steps])
+    ours = torch.stack(
+        [torch.tensor(init, device=device)] + [step.params for step in steps]
+    )
     theirs = torch_optim_path(steps, lr, momentum)
     gap = float((ours - theirs).abs().max())
     # the distance between neighbouring float32 numbers at the largest parameter value
@@ -149,7 +152,9 @@ for momentum in (0.0, 0.9):
 # page's first data set, and the same seed gives the same batches):
 
 minibatch = {"lr": lr, "batch": batch_size, "steps": len(steps), "seed": 0}
-ExplorerLinks({f"momentum {m}": {**minibatch, "momentum": m} for m in (0.0, 0.9)})
+ExplorerLinks(
+    {f"momentum {m}": {**minibatch, "momentum": m} for m in (0.0, 0.9)}
+)
 
 # %%
 # Heavy-ball momentum
@@ -186,14 +191,22 @@ ExplorerLinks({f"momentum {m}": {**minibatch, "momentum": m} for m in (0.0, 0.9)
 # before they reach rounding error.)
 
 valley = make_linear_data(
-    100, coef=(3.0, 2.0), low=1.0, high=3.0, seed=0, device=device, dtype=torch.float64
+    100,
+    coef=(3.0, 2.0),
+    low=1.0,
+    high=3.0,
+    seed=0,
+    device=device,
+    dtype=torch.float64,
 )
 lam_min, lam_max = hessian_eigenvalues(valley.x).tolist()
 kappa = lam_max / lam_min
 best = least_squares(valley.x, valley.y)
 best_loss = float(mse(valley.x @ best, valley.y))
 lesson_lam = hessian_eigenvalues(data.x)
-print(f"features in [1, 3):  lambda_min = {lam_min:.4f}, lambda_max = {lam_max:.3f}")
+print(
+    f"features in [1, 3):  lambda_min = {lam_min:.4f}, lambda_max = {lam_max:.3f}"
+)
 print(f"condition number kappa = {kappa:.1f}")
 print(
     f"(the lesson's data, features in [-1, 1): kappa = {float(lesson_lam[1] / lesson_lam[0]):.2f})"
@@ -220,7 +233,9 @@ root = kappa**0.5
 lr_gd = 2 / (lam_max + lam_min)
 lr_hb = 4 / (lam_max**0.5 + lam_min**0.5) ** 2
 beta_hb = ((root - 1) / (root + 1)) ** 2
-print(f"gradient descent: lr = {lr_gd:.4f}, error factor per step {(kappa - 1) / (kappa + 1):.4f}")
+print(
+    f"gradient descent: lr = {lr_gd:.4f}, error factor per step {(kappa - 1) / (kappa + 1):.4f}"
+)
 print(
     f"heavy ball:       lr = {lr_hb:.4f}, momentum = {beta_hb:.4f}, "
     f"error factor per step {(root - 1) / (root + 1):.4f}"
@@ -235,7 +250,9 @@ print(
 start = (0.0, 8.0)
 n_steps = 300
 plain = gradient_descent(valley.x, valley.y, start, lr=lr_gd, steps=n_steps)
-heavy = gradient_descent(valley.x, valley.y, start, lr=lr_hb, steps=n_steps, momentum=beta_hb)
+heavy = gradient_descent(
+    valley.x, valley.y, start, lr=lr_hb, steps=n_steps, momentum=beta_hb
+)
 
 tolerance = 1e-3
 checkpoints = (10, 25, 50)
@@ -249,7 +266,11 @@ for name, fit in (("gradient descent", plain), ("heavy ball", heavy)):
     print(f"{name:17} {cells}   {reached}")
     reached_at[name] = reached
 after = checkpoints[0]
-higher = "heavy ball" if heavy.losses[after - 1] > plain.losses[after - 1] else "gradient descent"
+higher = (
+    "heavy ball"
+    if heavy.losses[after - 1] > plain.losses[after - 1]
+    else "gradient descent"
+)
 print(f"higher loss after {after} steps: {higher}")
 print(
     f"steps to the tolerance, heavy ball / gradient descent: "
@@ -263,11 +284,15 @@ labels = [
 fig, ax = plt.subplots(figsize=(6.4, 4))
 ax.semilogy(plain.losses - best_loss, label=labels[0])
 ax.semilogy(heavy.losses - best_loss, label=labels[1])
-ax.axhline(tolerance, color="0.5", linestyle=":", label=f"tolerance {tolerance:g}")
+ax.axhline(
+    tolerance, color="0.5", linestyle=":", label=f"tolerance {tolerance:g}"
+)
 ax.set_ylim(1e-10, None)
 ax.set_xlabel("update")
 ax.set_ylabel("loss - minimum loss")
-ax.set_title(f"Full-batch descent in a valley with condition number {kappa:.0f}")
+ax.set_title(
+    f"Full-batch descent in a valley with condition number {kappa:.0f}"
+)
 ax.legend()
 fig.tight_layout()
 plt.show()
@@ -309,7 +334,9 @@ plt.show()
 # :math:`(2 + 2\beta)/\lambda_{\max}`. To check the bound, run just below and
 # just above it and compare the last loss with the first.
 
-print(f"{'momentum':>8} {'max stable lr':>14} {'loss at 0.95x bound':>20} {'at 1.05x bound':>15}")
+print(
+    f"{'momentum':>8} {'max stable lr':>14} {'loss at 0.95x bound':>20} {'at 1.05x bound':>15}"
+)
 runs = {}
 for beta in (0.0, 0.5, 0.9):
     bound = max_stable_lr(valley.x, beta)
@@ -317,7 +344,12 @@ for beta in (0.0, 0.5, 0.9):
     for factor in (0.95, 1.05):
         try:
             fit = gradient_descent(
-                valley.x, valley.y, start, lr=factor * bound, steps=n_steps, momentum=beta
+                valley.x,
+                valley.y,
+                start,
+                lr=factor * bound,
+                steps=n_steps,
+                momentum=beta,
             )
             cells.append(f"{float(fit.losses[-1]):.3g}")
         except DivergenceError as error:
@@ -327,7 +359,9 @@ for beta in (0.0, 0.5, 0.9):
     print(f"{beta:8.1f} {bound:14.4f} {cells[0]:>20} {cells[1]:>15}")
 print(f"loss at the start {start}: {float(plain.losses[0]):.4g}")
 lesson_bound = max_stable_lr(data.x, 0.9)
-print(f"the lesson's data: max stable lr with momentum 0.9 = {lesson_bound:.4f}")
+print(
+    f"the lesson's data: max stable lr with momentum 0.9 = {lesson_bound:.4f}"
+)
 
 fig, ax = plt.subplots(figsize=(6.4, 4))
 plot_losses(
@@ -345,7 +379,9 @@ plt.show()
 # above; here are full-batch runs just below and just above it:
 
 full = {"momentum": 0.9, "batch": data.n, "steps": n_steps, "seed": 0}
-ExplorerLinks({f"{f} x bound": {"lr": f * lesson_bound, **full} for f in (0.95, 1.05)})
+ExplorerLinks(
+    {f"{f} x bound": {"lr": f * lesson_bound, **full} for f in (0.95, 1.05)}
+)
 
 # %%
 # Compare each row's two losses with the loss at the start, printed under the
@@ -381,15 +417,21 @@ ExplorerLinks({f"{f} x bound": {"lr": f * lesson_bound, **full} for f in (0.95, 
 
 model = torch.nn.Linear(1, 1, device=device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.5)
-features = data.x[:, :1]  # nn.Linear has its own bias, so it does not need the ones column
+features = data.x[
+    :, :1
+]  # nn.Linear has its own bias, so it does not need the ones column
 for _ in range(100):
     optimizer.zero_grad()
     loss = mse(model(features).squeeze(-1), data.y)
     loss.backward()
     optimizer.step()
 exact = least_squares(data.x, data.y)
-print(f"nn.Linear: slope {model.weight.item():.4f}, intercept {model.bias.item():.4f}")
-print(f"least squares: slope {float(exact[0]):.4f}, intercept {float(exact[1]):.4f}")
+print(
+    f"nn.Linear: slope {model.weight.item():.4f}, intercept {model.bias.item():.4f}"
+)
+print(
+    f"least squares: slope {float(exact[0]):.4f}, intercept {float(exact[1]):.4f}"
+)
 
 # %%
 # Exercises
@@ -413,7 +455,9 @@ print(
 )
 for factor in (0.9, 1.1):
     try:
-        fit = gradient_descent(data.x, data.y, lr=factor * predicted, steps=500, momentum=0.5)
+        fit = gradient_descent(
+            data.x, data.y, lr=factor * predicted, steps=500, momentum=0.5
+        )
         print(
             f"{factor} x: first loss {float(fit.losses[0]):.4g}, "
             f"last loss {float(fit.losses[-1]):.4g}"

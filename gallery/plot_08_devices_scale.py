@@ -38,7 +38,6 @@ from functools import partial
 
 import matplotlib.pyplot as plt
 import torch
-
 from sgd_tutorial import (
     available_devices,
     gradient_descent,
@@ -125,13 +124,17 @@ def epoch_with_threads(count):
 
 
 default, single = best_times(
-    partial(epoch_with_threads, threads), partial(epoch_with_threads, 1), dev=probe.x.device
+    partial(epoch_with_threads, threads),
+    partial(epoch_with_threads, 1),
+    dev=probe.x.device,
 )
 print(f"n = {probe.n:,}, batch size 1024, one epoch on the CPU")
 print(f"default, {threads} thread(s): {1e3 * default:8.2f} ms")
 print(f"one thread:{'':>12} {1e3 * single:8.2f} ms")
 torch.set_num_threads(threads if default < single else 1)
-print(f"from here on: {torch.get_num_threads()} thread(s), the faster of the two just now")
+print(
+    f"from here on: {torch.get_num_threads()} thread(s), the faster of the two just now"
+)
 
 # %%
 # The two numbers depend on how busy the machine was while this page was
@@ -154,14 +157,24 @@ n, batch_size = 100_000, 1024
 data = make_linear_data(n, seed=0)
 exact = least_squares(data.x, data.y)
 print(f"n = {n:,}, batch size {batch_size}, one epoch")
-print(f"least squares: slope {float(exact[0]):.4f}, intercept {float(exact[1]):.4f}")
+print(
+    f"least squares: slope {float(exact[0]):.4f}, intercept {float(exact[1]):.4f}"
+)
 
-devices = [torch.device("cpu")] if device.type == "cpu" else [torch.device("cpu"), device]
+devices = (
+    [torch.device("cpu")]
+    if device.type == "cpu"
+    else [torch.device("cpu"), device]
+)
 fits = {}
 for dev in devices:
-    fits[dev] = sgd(data.x, data.y, epochs=1, batch_size=batch_size, seed=0, device=dev)
+    fits[dev] = sgd(
+        data.x, data.y, epochs=1, batch_size=batch_size, seed=0, device=dev
+    )
     x, y = data.x.to(dev), data.y.to(dev)
-    (seconds,) = best_times(partial(sgd, x, y, epochs=1, batch_size=batch_size), dev=dev)
+    (seconds,) = best_times(
+        partial(sgd, x, y, epochs=1, batch_size=batch_size), dev=dev
+    )
     slope, intercept = fits[dev].coef.tolist()
     print(
         f"{dev!s:>8}: {1e3 * seconds:8.2f} ms per epoch, slope {slope:.4f}, intercept {intercept:.4f}"
@@ -171,7 +184,9 @@ if len(fits) > 1:
     gap = max(float((fit.params - first.params).abs().max()) for fit in others)
     print(f"largest difference between the devices' trajectories: {gap:.2e}")
 else:
-    print("only the CPU here; on a machine with a GPU this cell fits there too and compares")
+    print(
+        "only the CPU here; on a machine with a GPU this cell fits there too and compares"
+    )
 
 # %%
 # With the same seed every device sees the same data and the same batches, so
@@ -198,7 +213,9 @@ else:
 def lesson_epoch(x, y, lr=0.1, batch_size=1024, item=False):
     """One epoch of the lesson's loop; returns the parameters and the batch losses."""
     a = torch.nn.Parameter(torch.tensor([-1.0, 1.0], device=x.device))
-    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(0)).to(x.device)
+    order = torch.randperm(
+        len(x), generator=torch.Generator().manual_seed(0)
+    ).to(x.device)
     losses = []
     for start in range(0, len(x), batch_size):
         batch = order[start : start + batch_size]
@@ -215,14 +232,18 @@ sizes = [1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000]
 compared = {100_000, 1_000_000}
 ours, theirs = {}, {}
 print(f"device: {device}, batch size {batch_size}, one epoch")
-print(f"{'n':>9} {'updates':>8} {'ours ms':>9} {'us/update':>10} {'lesson ms':>10} {'ratio':>6}")
+print(
+    f"{'n':>9} {'updates':>8} {'ours ms':>9} {'us/update':>10} {'lesson ms':>10} {'ratio':>6}"
+)
 for size in sizes:
     sample = make_linear_data(size, seed=0, device=device)
     x, y = sample.x, sample.y
     updates = -(-size // batch_size)
     run_ours = partial(sgd, x, y, epochs=1, batch_size=batch_size)
     if size in compared:
-        ours[size], theirs[size] = best_times(run_ours, partial(lesson_epoch, x, y), dev=device)
+        ours[size], theirs[size] = best_times(
+            run_ours, partial(lesson_epoch, x, y), dev=device
+        )
     else:
         (ours[size],) = best_times(run_ours, dev=device)
     row = f"{size:9,d} {updates:8d} {1e3 * ours[size]:9.2f} {1e6 * ours[size] / updates:10.1f}"
@@ -232,7 +253,9 @@ for size in sizes:
 
 big, bigger = sorted(compared)
 growth = math.log(ours[bigger] / ours[big]) / math.log(bigger / big)
-print(f"log-log slope of our times between n = {big:,} and n = {bigger:,}: {growth:.2f}")
+print(
+    f"log-log slope of our times between n = {big:,} and n = {bigger:,}: {growth:.2f}"
+)
 # The slope of a straight line fitted to log(time) against log(n) over the large sizes.
 large = [s for s in sizes if s >= big]
 fitted = torch.linalg.lstsq(
@@ -241,17 +264,25 @@ fitted = torch.linalg.lstsq(
 ).solution[0, 0]
 fitted = float(fitted)
 if fitted < 0.9:
-    reading = "less than in proportion to n: fixed costs still weigh on these sizes"
+    reading = (
+        "less than in proportion to n: fixed costs still weigh on these sizes"
+    )
 elif fitted <= 1.1:
     reading = "about in proportion to n, as reading every sample once predicts"
 else:
     reading = "faster than in proportion to n: the cost per sample rose with n"
-print(f"fitted log-log slope for n >= {big:,}: {fitted:.2f}; on this run the time grew {reading}")
+print(
+    f"fitted log-log slope for n >= {big:,}: {fitted:.2f}; on this run the time grew {reading}"
+)
 
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
 ax.loglog(sizes, [1e3 * ours[s] for s in sizes], "o-", label="sgd_tutorial.sgd")
 ax.loglog(
-    sorted(theirs), [1e3 * theirs[s] for s in sorted(theirs)], "s", ms=8, label="lesson's loop"
+    sorted(theirs),
+    [1e3 * theirs[s] for s in sorted(theirs)],
+    "s",
+    ms=8,
+    label="lesson's loop",
 )
 reference = [1e3 * ours[bigger] * s / bigger for s in sizes]
 ax.loglog(sizes, reference, ":", color="0.5", label="proportional to n")
@@ -306,7 +337,9 @@ def read_items(scalar, count=10_000):
         scalar.item()
 
 
-print(f"lesson's loop, n = {n:,}, batch size {batch_size}, one epoch; times per update in us")
+print(
+    f"lesson's loop, n = {n:,}, batch size {batch_size}, one epoch; times per update in us"
+)
 print(
     f"{'device':>8} {'tensor losses':>14} {'.item() losses':>15} {'difference':>11} {'one .item()':>12}"
 )
@@ -320,7 +353,9 @@ for dev in devices:
         dev=dev,
         budget=1.0,
     )
-    (reads,) = best_times(partial(read_items, torch.ones((), device=dev)), dev=dev, budget=0.2)
+    (reads,) = best_times(
+        partial(read_items, torch.ones((), device=dev)), dev=dev, budget=0.2
+    )
     kept, synced = 1e6 * kept / updates, 1e6 * synced / updates
     print(
         f"{dev!s:>8} {kept:14.1f} {synced:15.1f} {synced - kept:11.1f} {1e6 * reads / 1e4:12.2f}"
@@ -365,19 +400,27 @@ for dev in devices:
 few, many = 0, 4000
 per_step = {}
 print(f"gradient_descent on {device}; times in ms")
-print(f"{'n':>9} {f'{few} steps':>10} {f'{many} steps':>11} {'us per step':>12}")
+print(
+    f"{'n':>9} {f'{few} steps':>10} {f'{many} steps':>11} {'us per step':>12}"
+)
 for size in (sizes[0], sizes[-1]):
     sample = make_linear_data(size, seed=0, device=device)
     run = partial(gradient_descent, sample.x, sample.y)
-    once, more = best_times(partial(run, steps=few), partial(run, steps=many), dev=device)
+    once, more = best_times(
+        partial(run, steps=few), partial(run, steps=many), dev=device
+    )
     per_step[size] = (more - once) / (many - few)
-    print(f"{size:9,d} {1e3 * once:10.2f} {1e3 * more:11.2f} {1e6 * per_step[size]:12.2f}")
+    print(
+        f"{size:9,d} {1e3 * once:10.2f} {1e3 * more:11.2f} {1e6 * per_step[size]:12.2f}"
+    )
 grew = sizes[-1] // sizes[0]
 change = per_step[sizes[-1]] / per_step[sizes[0]]
 if change < 10:
     verdict = "far less than n: the steps do not read the data"
 else:
-    verdict = "by a large factor: on this run something else slowed the larger case"
+    verdict = (
+        "by a large factor: on this run something else slowed the larger case"
+    )
 print(f"n grew {grew:,}x; the time per step changed {change:.2f}x, {verdict}")
 
 # %%
@@ -408,12 +451,16 @@ near = star + torch.tensor([0.5, -0.5], dtype=torch.float64)
 fit = gradient_descent(x64, y64, near, lr=0.5, steps=20)
 gram, xty, yty = x64.T @ x64, x64.T @ y64, y64 @ y64
 print(f"targets + {offset:g}, n = {shifted.n:,}, float64")
-print(f"{'step':>4} {'recorded':>12} {'from residuals':>15} {'expanded form':>14}")
+print(
+    f"{'step':>4} {'recorded':>12} {'from residuals':>15} {'expanded form':>14}"
+)
 for t in (0, 1, 5, fit.steps - 1):
     q = fit.params[t]
     residual = float(mse(x64 @ q, y64))
     expanded = float((q @ gram @ q - 2 * q @ xty + yty) / shifted.n)
-    print(f"{t:4d} {float(fit.losses[t]):12.6f} {residual:15.6f} {expanded:14.6g}")
+    print(
+        f"{t:4d} {float(fit.losses[t]):12.6f} {residual:15.6f} {expanded:14.6g}"
+    )
 truth = torch.stack([mse(x64 @ q, y64) for q in fit.params[:-1]])
 gap = float(((fit.losses - truth).abs() / truth).max())
 print(
@@ -442,7 +489,14 @@ quarter = make_linear_data(250_000, seed=0)
 full_batches, last_rows = divmod(quarter.n, batch_size)
 print(f"predicted: {full_batches} full batches and one of {last_rows} rows")
 for drop in (False, True):
-    fit = sgd(quarter.x, quarter.y, epochs=1, batch_size=batch_size, drop_last=drop, seed=0)
+    fit = sgd(
+        quarter.x,
+        quarter.y,
+        epochs=1,
+        batch_size=batch_size,
+        drop_last=drop,
+        seed=0,
+    )
     print(f"drop_last={drop}: {fit.steps} updates")
 
 # %%
@@ -460,7 +514,9 @@ for drop in (False, True):
 
 # %%
 largest = make_linear_data(sizes[-1], seed=0, device=device)
-(one_off,) = best_times(partial(gradient_descent, largest.x, largest.y, steps=0), dev=device)
+(one_off,) = best_times(
+    partial(gradient_descent, largest.x, largest.y, steps=0), dev=device
+)
 predicted = one_off + 4 * many * per_step[sizes[-1]]
 (measured,) = best_times(
     partial(gradient_descent, largest.x, largest.y, steps=4 * many), dev=device
@@ -489,7 +545,9 @@ print(
 # %%
 for offset in (1e4, 1e12):
     y_off = shifted.y + offset
-    start = least_squares(x64, y_off) + torch.tensor([0.5, -0.5], dtype=torch.float64)
+    start = least_squares(x64, y_off) + torch.tensor(
+        [0.5, -0.5], dtype=torch.float64
+    )
     fit = gradient_descent(x64, y_off, start, lr=0.5, steps=5)
     q = fit.params[0]
     residual = float(mse(x64 @ q, y_off))

@@ -50,8 +50,14 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
-
-from sgd_tutorial import data_parallel_demo, iter_sgd, make_linear_data, mse, resolve_device, sgd
+from sgd_tutorial import (
+    data_parallel_demo,
+    iter_sgd,
+    make_linear_data,
+    mse,
+    resolve_device,
+    sgd,
+)
 
 # This check runs on your best device; the two-process run below uses gloo on the CPU.
 device = resolve_device("auto")
@@ -70,11 +76,19 @@ half = len(xb) // 2
 whole = gradient(xb, yb)
 halves = [gradient(xb[:half], yb[:half]), gradient(xb[half:], yb[half:])]
 average = (halves[0] + halves[1]) / 2
-print(f"gradient of the whole batch ({len(xb)} rows): {whole.cpu().numpy().round(5)}")
-print(f"gradient of the first {half} rows:         {halves[0].cpu().numpy().round(5)}")
-print(f"gradient of the last {len(xb) - half} rows:          {halves[1].cpu().numpy().round(5)}")
+print(
+    f"gradient of the whole batch ({len(xb)} rows): {whole.cpu().numpy().round(5)}"
+)
+print(
+    f"gradient of the first {half} rows:         {halves[0].cpu().numpy().round(5)}"
+)
+print(
+    f"gradient of the last {len(xb) - half} rows:          {halves[1].cpu().numpy().round(5)}"
+)
 print(f"average of the two:                  {average.cpu().numpy().round(5)}")
-print(f"largest difference from the whole:  {float((average - whole).abs().max()):.1e}")
+print(
+    f"largest difference from the whole:  {float((average - whole).abs().max()):.1e}"
+)
 
 # %%
 # The workers must agree on more than the gradient: they must all see the same batches. Each
@@ -92,7 +106,9 @@ print(f"largest difference from the whole:  {float((average - whole).abs().max()
 # installed module, so it is the code that runs below):
 
 source = inspect.getsource(data_parallel_demo).splitlines()
-first = next(i for i, line in enumerate(source) if "1. the lesson's loop" in line)
+first = next(
+    i for i, line in enumerate(source) if "1. the lesson's loop" in line
+)
 last = next(i for i, line in enumerate(source) if "2. DDP" in line)
 print("\n".join(line[4:] for line in source[first : last - 1]))
 
@@ -137,22 +153,56 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-settings = {"samples": 10_000, "batch_size": 64, "epochs": 5, "lr": 0.05, "seed": 0}
-options = [f"--{key.replace('_', '-')}={value}" for key, value in settings.items()]
-launcher = ["--nproc-per-node", "2", "--master-addr", "127.0.0.1", "--master-port"]
+settings = {
+    "samples": 10_000,
+    "batch_size": 64,
+    "epochs": 5,
+    "lr": 0.05,
+    "seed": 0,
+}
+options = [
+    f"--{key.replace('_', '-')}={value}" for key, value in settings.items()
+]
+launcher = [
+    "--nproc-per-node",
+    "2",
+    "--master-addr",
+    "127.0.0.1",
+    "--master-port",
+]
 with tempfile.TemporaryDirectory() as folder:
     saved = Path(folder) / "fit.pt"
-    command = [sys.executable, "-m", "torch.distributed.run", *launcher, str(free_port())]
-    command += ["-m", "sgd_tutorial.data_parallel_demo", *options, f"--save={saved}"]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        *launcher,
+        str(free_port()),
+    ]
+    command += [
+        "-m",
+        "sgd_tutorial.data_parallel_demo",
+        *options,
+        f"--save={saved}",
+    ]
     # One thread per process: two workers share this machine's cores.
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(
-        command, capture_output=True, text=True, env=env, timeout=300, check=False
+        command,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
     )
     if done.returncode != 0:
-        msg = f"the two-process run failed:\n{done.stdout}\n{done.stderr[-3000:]}"
+        msg = (
+            f"the two-process run failed:\n{done.stdout}\n{done.stderr[-3000:]}"
+        )
         raise RuntimeError(msg)
-    result = torch.load(saved, weights_only=True)  # rank 0's trajectory, for the plot below
+    result = torch.load(
+        saved, weights_only=True
+    )  # rank 0's trajectory, for the plot below
 print("$", shlex.join(["torchrun", *command[3:-1], "--save=fit.pt"]))
 print(done.stdout)
 
@@ -179,21 +229,36 @@ single = sgd(
     drop_last=True,
 )
 gap = float((result["params"] - single.params).abs().max())
-print(f"workers: {result['world']}, updates: {single.steps}, largest difference: {gap:.2e}")
+print(
+    f"workers: {result['world']}, updates: {single.steps}, largest difference: {gap:.2e}"
+)
 top = single.params.abs().max()
 spacing = float(torch.nextafter(top, 2 * top) - top)
 print(f"spacing of float32 numbers near {float(top):.3g}: {spacing:.2e}")
 
 steps = torch.arange(single.steps + 1)
-fig, (ax_loss, ax_coef) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
+fig, (ax_loss, ax_coef) = plt.subplots(
+    1, 2, figsize=(10, 3.8), layout="constrained"
+)
 ax_loss.plot(single.losses, color="0.6", lw=2.5, label="one process")
-ax_loss.plot(result["losses"], color="C1", lw=0.8, label=f"{result['world']} processes")
-ax_loss.set(yscale="log", xlabel="update", ylabel="batch loss (MSE)", title="Loss per update")
+ax_loss.plot(
+    result["losses"], color="C1", lw=0.8, label=f"{result['world']} processes"
+)
+ax_loss.set(
+    yscale="log",
+    xlabel="update",
+    ylabel="batch loss (MSE)",
+    title="Loss per update",
+)
 ax_loss.legend()
 for j, name in enumerate(["slope", "intercept"]):
     ax_coef.plot(steps, single.params[:, j], color="0.6", lw=2.5)
-    ax_coef.plot(steps, result["params"][:, j], color=f"C{j}", lw=0.8, label=name)
-ax_coef.set(xlabel="update", ylabel="value", title="Coefficients (grey: one process)")
+    ax_coef.plot(
+        steps, result["params"][:, j], color=f"C{j}", lw=0.8, label=name
+    )
+ax_coef.set(
+    xlabel="update", ylabel="value", title="Coefficients (grey: one process)"
+)
 ax_coef.legend()
 plt.show()
 
@@ -234,7 +299,9 @@ print(f"whole batch:        {whole.cpu().numpy().round(5)}")
 print(f"plain average:      {plain.cpu().numpy().round(5)}")
 print(f"weighted by rows:   {weighted.cpu().numpy().round(5)}")
 print(f"largest difference, plain:    {float((plain - whole).abs().max()):.2e}")
-print(f"largest difference, weighted: {float((weighted - whole).abs().max()):.2e}")
+print(
+    f"largest difference, weighted: {float((weighted - whole).abs().max()):.2e}"
+)
 
 # %%
 # Each slice's gradient is a mean over its own rows, so the slices must be weighted by their
@@ -257,7 +324,9 @@ print(f"largest difference, weighted: {float((weighted - whole).abs().max()):.2e
 
 # %%
 small = make_linear_data(400, seed=1)
-steps16 = list(iter_sgd(small.x, small.y, lr=0.1, epochs=2, batch_size=16, seed=0))
+steps16 = list(
+    iter_sgd(small.x, small.y, lr=0.1, epochs=2, batch_size=16, seed=0)
+)
 
 
 def simulate(world: int) -> float:
@@ -270,7 +339,9 @@ def simulate(world: int) -> float:
             (g,) = torch.autograd.grad(mse(small.x[rows] @ q, small.y[rows]), q)
             grads.append(g)
         with torch.no_grad():
-            q -= 0.1 * torch.stack(grads).sum(0) / world  # the all-reduce, then the average
+            q -= (
+                0.1 * torch.stack(grads).sum(0) / world
+            )  # the all-reduce, then the average
         gap = max(gap, float((q.detach() - step.params).abs().max()))
     return gap
 
@@ -301,7 +372,15 @@ for world in (1, 2, 4, 8):
 
 # %%
 for world in (1, 2, 4):
-    fit = sgd(data.x, data.y, lr=0.05, epochs=5, batch_size=32 * world, seed=0, drop_last=True)
+    fit = sgd(
+        data.x,
+        data.y,
+        lr=0.05,
+        epochs=5,
+        batch_size=32 * world,
+        seed=0,
+        drop_last=True,
+    )
     print(
         f"W = {world}: global batch {32 * world:3d}, {fit.steps:4d} updates, "
         f"coef {fit.coef.numpy().round(4)}"

@@ -39,11 +39,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sgd_tutorial import hessian_eigenvalues, least_squares, mse, resolve_device
 from sklearn.datasets import load_digits
 from torch import nn
 from torch.utils.data import DataLoader, RandomSampler, Sampler, TensorDataset
-
-from sgd_tutorial import hessian_eigenvalues, least_squares, mse, resolve_device
 
 # sphinx_gallery_thumbnail_number = 1
 
@@ -61,16 +60,24 @@ torch.manual_seed(0)
 
 n, noise_std = 200, 0.1
 g = torch.Generator().manual_seed(0)
-u = torch.rand(n, 1, generator=g) * 2 - 1  # shape (n, 1): one input feature per sample
+u = (
+    torch.rand(n, 1, generator=g) * 2 - 1
+)  # shape (n, 1): one input feature per sample
 y = torch.sin(4 * u[:, 0]) + noise_std * torch.randn(n, generator=g)
 
-x_line = torch.cat([u, torch.ones(n, 1)], dim=1)  # [u, 1]: slope and intercept, as before
+x_line = torch.cat(
+    [u, torch.ones(n, 1)], dim=1
+)  # [u, 1]: slope and intercept, as before
 line = least_squares(x_line, y)
 line_loss = float(mse(x_line @ line, y))
 print(f"n = {n}; variance of the noise (the floor): {noise_std**2:.4f}")
-print(f"best line: slope {line[0]:.3f}, intercept {line[1]:.3f}, MSE {line_loss:.4f}")
+print(
+    f"best line: slope {line[0]:.3f}, intercept {line[1]:.3f}, MSE {line_loss:.4f}"
+)
 
-print(f"the best line's MSE is {line_loss / noise_std**2:.0f} times the noise floor")
+print(
+    f"the best line's MSE is {line_loss / noise_std**2:.0f} times the noise floor"
+)
 grid = torch.linspace(-1, 1, 201)[:, None]  # where the fitted curves are drawn
 
 # %%
@@ -87,7 +94,9 @@ grid = torch.linspace(-1, 1, 201)[:, None]  # where the fitted curves are drawn
 # ``torch.no_grad()``, and zero its gradient.
 
 
-def train(model, x, y, *, lr, epochs, batch_size, seed, loss_fn=mse, on_step=None):
+def train(
+    model, x, y, *, lr, epochs, batch_size, seed, loss_fn=mse, on_step=None
+):
     """Minibatch SGD by hand; return the loss of every batch."""
     g = torch.Generator().manual_seed(seed)
     n = len(x)
@@ -96,14 +105,18 @@ def train(model, x, y, *, lr, epochs, batch_size, seed, loss_fn=mse, on_step=Non
         order = torch.randperm(n, generator=g)  # a fresh shuffle every epoch
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
-            prediction = model(x[idx])[:, 0]  # (b, 1) -> (b,), the shape of the targets
+            prediction = model(x[idx])[
+                :, 0
+            ]  # (b, 1) -> (b,), the shape of the targets
             loss = loss_fn(prediction, y[idx])
             loss.backward()
             with torch.no_grad():
                 for p in model.parameters():
                     p -= lr * p.grad  # noqa: PLW2901 - in place: updates the tensor itself
                     p.grad.zero_()
-            losses.append(loss.detach())  # no .item(): that would wait for the device
+            losses.append(
+                loss.detach()
+            )  # no .item(): that would wait for the device
             if on_step is not None:
                 on_step(len(losses))
     return torch.stack(losses)
@@ -124,7 +137,9 @@ train(linear_model, u, y, lr=lr, epochs=epochs, batch_size=batch_size, seed=0)
 
 torch.manual_seed(0)
 net = nn.Sequential(nn.Linear(1, hidden), nn.ReLU(), nn.Linear(hidden, 1))
-net_start = copy.deepcopy(net)  # the same starting weights, for torch.optim below
+net_start = copy.deepcopy(
+    net
+)  # the same starting weights, for torch.optim below
 
 frame_every = 50
 curves, frame_steps, frame_losses = [], [], []
@@ -139,15 +154,30 @@ def record(step):
         frame_steps.append(step)
 
 
-net_losses = train(net, u, y, lr=lr, epochs=epochs, batch_size=batch_size, seed=0, on_step=record)
+net_losses = train(
+    net,
+    u,
+    y,
+    lr=lr,
+    epochs=epochs,
+    batch_size=batch_size,
+    seed=0,
+    on_step=record,
+)
 
 with torch.no_grad():
     linear_loss = float(mse(linear_model(u)[:, 0], y))
     net_loss = float(mse(net(u)[:, 0], y))
 n_params = sum(p.numel() for p in net.parameters())
-print(f"{epochs} epochs of batches of {batch_size}: {len(net_losses)} updates, lr {lr}")
-print(f"nn.Linear(1, 1) by the loop: MSE {linear_loss:.4f} (least squares: {line_loss:.4f})")
-print(f"two-layer net, {hidden} hidden units, {n_params} parameters: MSE {net_loss:.4f}")
+print(
+    f"{epochs} epochs of batches of {batch_size}: {len(net_losses)} updates, lr {lr}"
+)
+print(
+    f"nn.Linear(1, 1) by the loop: MSE {linear_loss:.4f} (least squares: {line_loss:.4f})"
+)
+print(
+    f"two-layer net, {hidden} hidden units, {n_params} parameters: MSE {net_loss:.4f}"
+)
 print(f"noise floor: {noise_std**2:.4f}")
 
 fig, ax = plt.subplots(figsize=(6.4, 4.0))
@@ -155,8 +185,19 @@ with torch.no_grad():
     net_curve = net(grid)[:, 0]
     linear_curve = linear_model(grid)[:, 0]
 ax.scatter(u[:, 0], y, s=10, color="0.45", label=f"{n} samples")
-ax.plot(grid[:, 0], linear_curve, color="tab:blue", label=f"nn.Linear, MSE {linear_loss:.3f}")
-ax.plot(grid[:, 0], net_curve, color="tab:red", lw=2, label=f"two-layer net, MSE {net_loss:.3f}")
+ax.plot(
+    grid[:, 0],
+    linear_curve,
+    color="tab:blue",
+    label=f"nn.Linear, MSE {linear_loss:.3f}",
+)
+ax.plot(
+    grid[:, 0],
+    net_curve,
+    color="tab:red",
+    lw=2,
+    label=f"two-layer net, MSE {net_loss:.3f}",
+)
 ax.set_xlabel("u")
 ax.set_ylabel("y")
 ax.set_title(f"The same loop, {len(net_losses)} updates each")
@@ -199,7 +240,9 @@ class Shuffle(Sampler):
 def train_with_torch(model, sampler):
     """The same training with ``torch.optim.SGD`` and a ``DataLoader``."""
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    loader = DataLoader(TensorDataset(u, y), batch_size=batch_size, sampler=sampler)
+    loader = DataLoader(
+        TensorDataset(u, y), batch_size=batch_size, sampler=sampler
+    )
     for _ in range(epochs):
         for ub, yb in loader:
             loss = mse(model(ub)[:, 0], yb)
@@ -213,7 +256,8 @@ def largest_difference(a, b):
     """The largest absolute difference between two models' parameters."""
     with torch.no_grad():
         return max(
-            float((p - q).abs().max()) for p, q in zip(a.parameters(), b.parameters(), strict=True)
+            float((p - q).abs().max())
+            for p, q in zip(a.parameters(), b.parameters(), strict=True)
         )
 
 
@@ -227,7 +271,9 @@ print(f"torch.optim + DataLoader, the loop's shuffles: MSE {torch_loss:.4f}")
 print(f"  (by hand: MSE {net_loss:.4f})")
 print(f"  largest difference from the hand-trained net: {same_gap:.2e}")
 
-random_sampler = RandomSampler(range(n), generator=torch.Generator().manual_seed(0))
+random_sampler = RandomSampler(
+    range(n), generator=torch.Generator().manual_seed(0)
+)
 loop_generator = torch.Generator().manual_seed(0)
 for epoch in range(3):
     sampler_order = list(random_sampler)  # one epoch of indices
@@ -276,10 +322,39 @@ def write_video(path, figure, update, n_frames, fps=20):
     background = canvas.copy_from_bbox(figure.bbox)
     width, height = canvas.get_width_height()
     partial = path.with_name(path.name + ".part.mp4")  # renamed once complete
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo"]
-    command += ["-pix_fmt", "rgba", "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
-    command += ["-c:v", "libx264", "-crf", "30", "-preset", "veryslow", "-pix_fmt", "yuv420p"]
-    command += ["-movflags", "+faststart", str(partial)]  # crf 30: small, still sharp enough
+    command = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-loglevel",
+        "error",
+        "-f",
+        "rawvideo",
+    ]
+    command += [
+        "-pix_fmt",
+        "rgba",
+        "-s",
+        f"{width}x{height}",
+        "-r",
+        str(fps),
+        "-i",
+        "-",
+    ]
+    command += [
+        "-c:v",
+        "libx264",
+        "-crf",
+        "30",
+        "-preset",
+        "veryslow",
+        "-pix_fmt",
+        "yuv420p",
+    ]
+    command += [
+        "-movflags",
+        "+faststart",
+        str(partial),
+    ]  # crf 30: small, still sharp enough
     with subprocess.Popen(command, stdin=subprocess.PIPE) as ffmpeg:
         for i in range(n_frames):
             canvas.restore_region(background)
@@ -295,14 +370,18 @@ def write_video(path, figure, update, n_frames, fps=20):
     return path
 
 
-fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=90)  # 576 x 360 pixels: even, as H.264 needs
+fig, ax = plt.subplots(
+    figsize=(6.4, 4.0), dpi=90
+)  # 576 x 360 pixels: even, as H.264 needs
 ax.scatter(u[:, 0], y, s=10, color="0.45", label=f"{n} samples")
 ax.plot(grid[:, 0], linear_curve, color="tab:blue", label="nn.Linear")
 ax.set_ylim(float(y.min()) - 0.3, float(y.max()) + 0.3)
 ax.set_xlabel("u")
 ax.set_ylabel("y")
 ax.set_title(f"A two-layer network, lr {lr}, batches of {batch_size}")
-(moving,) = ax.plot([], [], color="tab:red", lw=2, label="two-layer net", animated=True)
+(moving,) = ax.plot(
+    [], [], color="tab:red", lw=2, label="two-layer net", animated=True
+)
 caption = ax.text(0.02, 0.04, "", transform=ax.transAxes, animated=True)
 ax.legend(loc="upper left")
 fig.tight_layout()
@@ -318,8 +397,12 @@ def update(i):
 video_path = Path(tempfile.gettempdir()) / "sgd_tutorial_neural_network_fit.mp4"
 write_video(video_path, fig, update, len(curves))
 plt.close(fig)  # the video is the picture here
-print(f"{len(curves)} frames, one every {frame_every} updates; video written to {video_path}")
-Video(video_path, "A two-layer network's curve bending to fit a noisy sine wave")
+print(
+    f"{len(curves)} frames, one every {frame_every} updates; video written to {video_path}"
+)
+Video(
+    video_path, "A two-layer network's curve bending to fit a noisy sine wave"
+)
 
 # %%
 # Real data that ships in a package: 3s and 7s
@@ -334,7 +417,9 @@ labels = torch.tensor(digits.target)
 keep = (labels == 3) | (labels == 7)
 images, is_seven = images[keep], (labels[keep] == 7).float()
 print(f"digits: {len(digits.data)} images of {digits.images.shape[1:]} pixels")
-print(f"3s and 7s: {len(images)} images ({int(is_seven.sum())} sevens), 64 inputs each")
+print(
+    f"3s and 7s: {len(images)} images ({int(is_seven.sum())} sevens), 64 inputs each"
+)
 
 fig, axes = plt.subplots(2, 8, figsize=(6.4, 1.9))
 for ax, image, seven in zip(axes.flat, images[:16], is_seven[:16], strict=True):
@@ -390,7 +475,9 @@ def bce(scores, targets):
 scores_check = torch.linspace(-30, 30, 7)
 targets_check = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0])
 ours_check = float(bce(scores_check, targets_check))
-torch_check = float(F.binary_cross_entropy_with_logits(scores_check, targets_check))
+torch_check = float(
+    F.binary_cross_entropy_with_logits(scores_check, targets_check)
+)
 print(
     f"scores -30 to 30: bce {ours_check:.6f}, F.binary_cross_entropy_with_logits {torch_check:.6f}"
 )
@@ -400,16 +487,29 @@ def evaluate(model, x, y):
     """Loss and accuracy of ``model`` on ``(x, y)``."""
     with torch.no_grad():
         scores = model(x)[:, 0]
-        return float(bce(scores, y)), float(((scores > 0).float() == y).float().mean())
+        return float(bce(scores, y)), float(
+            ((scores > 0).float() == y).float().mean()
+        )
 
 
 def fit_classifier(model, x, y, *, lr, epochs, batch_size, seed=0):
     """Train with the loop one epoch at a time; per epoch, train and validation loss/accuracy."""
     history = []
     for epoch in range(epochs):
-        train(model, x, y, lr=lr, epochs=1, batch_size=batch_size, seed=seed + epoch, loss_fn=bce)
+        train(
+            model,
+            x,
+            y,
+            lr=lr,
+            epochs=1,
+            batch_size=batch_size,
+            seed=seed + epoch,
+            loss_fn=bce,
+        )
         history.append(evaluate(model, x, y) + evaluate(model, x_val, y_val))
-    return np.array(history)  # columns: train loss, train accuracy, val loss, val accuracy
+    return np.array(
+        history
+    )  # columns: train loss, train accuracy, val loss, val accuracy
 
 
 def new_classifiers():
@@ -424,7 +524,12 @@ def new_classifiers():
 clf_epochs, clf_lr, clf_batch = 40, 0.1, 10
 histories = {
     name: fit_classifier(
-        model, x_train, y_train, lr=clf_lr, epochs=clf_epochs, batch_size=clf_batch
+        model,
+        x_train,
+        y_train,
+        lr=clf_lr,
+        epochs=clf_epochs,
+        batch_size=clf_batch,
     )
     for name, model in new_classifiers().items()
 }
@@ -438,9 +543,13 @@ for name, h in histories.items():
 def plot_history(histories, title):
     """Loss and accuracy per epoch, training dashed, validation solid."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.2, 3.3))
-    for (name, h), color in zip(histories.items(), ("tab:blue", "tab:red"), strict=True):
+    for (name, h), color in zip(
+        histories.items(), ("tab:blue", "tab:red"), strict=True
+    ):
         epochs = np.arange(1, len(h) + 1)
-        left.semilogy(epochs, h[:, 0], "--", color=color, label=f"{name}, training")
+        left.semilogy(
+            epochs, h[:, 0], "--", color=color, label=f"{name}, training"
+        )
         left.semilogy(epochs, h[:, 2], color=color, label=f"{name}, validation")
         right.plot(epochs, h[:, 1], "--", color=color)
         right.plot(epochs, h[:, 3], color=color)
@@ -454,7 +563,10 @@ def plot_history(histories, title):
     return fig
 
 
-plot_history(histories, f"3s against 7s: {len(x_train)} training, {len(x_val)} validation images")
+plot_history(
+    histories,
+    f"3s against 7s: {len(x_train)} training, {len(x_val)} validation images",
+)
 plt.show()
 
 # %%
@@ -470,13 +582,20 @@ plt.show()
 # validation labels stay correct) and train longer. A model that fits its training set
 # perfectly must now learn the wrong labels too, by heart.
 
-flip = torch.randperm(n_train, generator=torch.Generator().manual_seed(1))[: n_train // 5]
+flip = torch.randperm(n_train, generator=torch.Generator().manual_seed(1))[
+    : n_train // 5
+]
 y_noisy = y_train.clone()
 y_noisy[flip] = 1 - y_noisy[flip]
 noisy_epochs = 80
 noisy = {
     name: fit_classifier(
-        model, x_train, y_noisy, lr=clf_lr, epochs=noisy_epochs, batch_size=clf_batch
+        model,
+        x_train,
+        y_noisy,
+        lr=clf_lr,
+        epochs=noisy_epochs,
+        batch_size=clf_batch,
     )
     for name, model in new_classifiers().items()
 }
@@ -492,7 +611,9 @@ for name, h in noisy.items():
         f"(accuracy {h[-1, 3]:.3f}), training accuracy {h[-1, 1]:.3f}"
     )
 
-plot_history(noisy, f"One training label in five flipped ({len(flip)} of {n_train})")
+plot_history(
+    noisy, f"One training label in five flipped ({len(flip)} of {n_train})"
+)
 plt.show()
 
 # %%
@@ -520,7 +641,9 @@ plt.show()
 def sharpness(model, x, y, iterations=30):
     """Largest eigenvalue of the Hessian of the loss at the model's current parameters."""
     params = list(model.parameters())
-    grads = torch.autograd.grad(bce(model(x)[:, 0], y), params, create_graph=True)
+    grads = torch.autograd.grad(
+        bce(model(x)[:, 0], y), params, create_graph=True
+    )
     g = torch.Generator().manual_seed(0)
     v = [torch.randn(p.shape, generator=g) for p in params]
     eigenvalue = 0.0
@@ -528,7 +651,9 @@ def sharpness(model, x, y, iterations=30):
         norm = torch.sqrt(sum((a * a).sum() for a in v))
         v = [a / norm for a in v]
         hv = torch.autograd.grad(grads, params, v, retain_graph=True)  # H @ v
-        eigenvalue = float(sum((a * b).sum() for a, b in zip(hv, v, strict=True)))
+        eigenvalue = float(
+            sum((a * b).sum() for a, b in zip(hv, v, strict=True))
+        )
         v = [a.detach() for a in hv]
     return eigenvalue
 
@@ -660,9 +785,17 @@ train(no_relu, u, y, lr=lr, epochs=epochs, batch_size=batch_size, seed=0)
 with torch.no_grad():
     no_relu_loss = float(mse(no_relu(u)[:, 0], y))
     curve_no_relu = no_relu(grid)[:, 0]
-bend = float((curve_no_relu[2:] - 2 * curve_no_relu[1:-1] + curve_no_relu[:-2]).abs().max())
-print(f"two linear layers, no ReLU: MSE {no_relu_loss:.4f}; best line: {line_loss:.4f}")
-print(f"largest second difference of its curve on the grid (0 for a line): {bend:.1e}")
+bend = float(
+    (curve_no_relu[2:] - 2 * curve_no_relu[1:-1] + curve_no_relu[:-2])
+    .abs()
+    .max()
+)
+print(
+    f"two linear layers, no ReLU: MSE {no_relu_loss:.4f}; best line: {line_loss:.4f}"
+)
+print(
+    f"largest second difference of its curve on the grid (0 for a line): {bend:.1e}"
+)
 
 # %%
 # Without the bend, two linear layers compose to one linear map, :math:`w_2 (W_1 u + b_1) +
@@ -710,12 +843,24 @@ print(f"the full-batch run ends {side} the minibatch run")
 
 # %%
 raw_train, raw_val = images[train_idx], images[val_idx]
-for name, xt, xv in (("raw pixels", raw_train, raw_val), ("standardised", x_train, x_val)):
+for name, xt, xv in (
+    ("raw pixels", raw_train, raw_val),
+    ("standardised", x_train, x_val),
+):
     lam0 = float(hessian_eigenvalues(torch.cat([xt, ones], dim=1))[-1]) / 8
     torch.manual_seed(0)
     model = nn.Linear(64, 1)
     for epoch in range(20):
-        train(model, xt, y_train, lr=0.1, epochs=1, batch_size=10, seed=epoch, loss_fn=bce)
+        train(
+            model,
+            xt,
+            y_train,
+            lr=0.1,
+            epochs=1,
+            batch_size=10,
+            seed=epoch,
+            loss_fn=bce,
+        )
         if epoch == 0:
             first_epoch_loss = evaluate(model, xt, y_train)[0]
     val_loss, val_accuracy = evaluate(model, xv, y_val)

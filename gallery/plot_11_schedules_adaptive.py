@@ -36,7 +36,6 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-
 from sgd_tutorial import (
     DivergenceError,
     gradient_descent,
@@ -129,7 +128,11 @@ def run_schedule(make_scheduler, average=False, lr=LR0, seed=0):
         current = p.detach()
         if average:
             k = max(t - AVERAGE_FROM, 0) + 1  # iterates averaged so far
-            mean = current.clone() if t <= AVERAGE_FROM else mean + (current - mean) / k
+            mean = (
+                current.clone()
+                if t <= AVERAGE_FROM
+                else mean + (current - mean) / k
+            )
             current = mean
         excesses.append(excess(current))
     return torch.stack(excesses), np.array(rates)
@@ -140,11 +143,17 @@ schedulers = {
     "step (x0.2 every quarter)": lambda opt: torch.optim.lr_scheduler.StepLR(
         opt, step_size=UPDATES // 4, gamma=0.2
     ),
-    "1/t": lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1 / (1 + t / 50)),
-    "cosine": lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=UPDATES),
+    "1/t": lambda opt: torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda t: 1 / (1 + t / 50)
+    ),
+    "cosine": lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(
+        opt, T_max=UPDATES
+    ),
 }
 results = {name: run_schedule(make) for name, make in schedulers.items()}
-results["Polyak averaging (constant rate)"] = run_schedule(lambda _: None, average=True)
+results["Polyak averaging (constant rate)"] = run_schedule(
+    lambda _: None, average=True
+)
 
 checkpoints = (100, 300, 1000, UPDATES)
 print(f"median excess MSE over {RUNS} runs, batch {BATCH}, starting lr {LR0}")
@@ -230,8 +239,12 @@ wide_run = {"init": start, "best": wide_best, "hessian": wide_hessian}
 lr_n = 1 / lam_max
 momentum_runs = {
     "gradient descent": lambda ps: torch.optim.SGD(ps, lr=lr_n),
-    "heavy ball, momentum 0.9": lambda ps: torch.optim.SGD(ps, lr=lr_n, momentum=0.9),
-    "Nesterov, momentum 0.9": lambda ps: torch.optim.SGD(ps, lr=lr_n, momentum=0.9, nesterov=True),
+    "heavy ball, momentum 0.9": lambda ps: torch.optim.SGD(
+        ps, lr=lr_n, momentum=0.9
+    ),
+    "Nesterov, momentum 0.9": lambda ps: torch.optim.SGD(
+        ps, lr=lr_n, momentum=0.9, nesterov=True
+    ),
 }
 steps_shown = (10, 50, 100, 300)
 print(f"full batch, lr 1/lambda_max = {lr_n:.5f}; excess MSE after")
@@ -263,24 +276,35 @@ def largest_stable(make_for_lr, low, high, iterations=14):
 
 beta = 0.9
 measured_hb = largest_stable(
-    lambda lr: lambda ps: torch.optim.SGD(ps, lr=lr, momentum=beta), 0.5 / lam_max, 10 / lam_max
+    lambda lr: lambda ps: torch.optim.SGD(ps, lr=lr, momentum=beta),
+    0.5 / lam_max,
+    10 / lam_max,
 )
 measured_nesterov = largest_stable(
-    lambda lr: lambda ps: torch.optim.SGD(ps, lr=lr, momentum=beta, nesterov=True),
+    lambda lr: (
+        lambda ps: torch.optim.SGD(ps, lr=lr, momentum=beta, nesterov=True)
+    ),
     0.5 / lam_max,
     10 / lam_max,
 )
 theory_hb = (2 + 2 * beta) / lam_max
 theory_nesterov = (2 + 2 * beta) / ((1 + 2 * beta) * lam_max)
 print(f"momentum {beta}: largest stable lr x lambda_max, measured vs theory")
-print(f"  heavy ball: {measured_hb * lam_max:.4f}   (2 + 2 beta = {theory_hb * lam_max:.4f})")
+print(
+    f"  heavy ball: {measured_hb * lam_max:.4f}   (2 + 2 beta = {theory_hb * lam_max:.4f})"
+)
 print(
     f"  Nesterov:   {measured_nesterov * lam_max:.4f}   "
     f"((2 + 2 beta) / (1 + 2 beta) = {theory_nesterov * lam_max:.4f})"
 )
-deviation = max(abs(measured_hb / theory_hb - 1), abs(measured_nesterov / theory_nesterov - 1))
+deviation = max(
+    abs(measured_hb / theory_hb - 1),
+    abs(measured_nesterov / theory_nesterov - 1),
+)
 print(f"  largest relative gap between measurement and theory: {deviation:.2%}")
-print(f"  (max_stable_lr(x, {beta}) x lambda_max = {max_stable_lr(wide.x, beta) * lam_max:.4f})")
+print(
+    f"  (max_stable_lr(x, {beta}) x lambda_max = {max_stable_lr(wide.x, beta) * lam_max:.4f})"
+)
 
 fig, ax = plt.subplots(figsize=(6.4, 4.0))
 for name, ex in momentum_curves.items():
@@ -319,7 +343,8 @@ plt.show()
 
 angle = math.pi / 4
 rotation = torch.tensor(
-    [[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]], dtype=torch.float64
+    [[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]],
+    dtype=torch.float64,
 )
 rotated_x = wide.x @ rotation
 valleys = {
@@ -361,7 +386,9 @@ adaptive = {
 }
 adaptive_steps = 500
 adaptive_curves = {}
-print(f"excess MSE after {adaptive_steps // 5} and {adaptive_steps} full-batch steps")
+print(
+    f"excess MSE after {adaptive_steps // 5} and {adaptive_steps} full-batch steps"
+)
 for valley_name, valley in valleys.items():
     for name, make in adaptive.items():
         ex = full_batch(
@@ -374,13 +401,17 @@ for valley_name, valley in valleys.items():
             valley["hessian"],
         )
         adaptive_curves[valley_name, name] = ex
-        print(f"{valley_name:>18} | {name:>29}: {ex[adaptive_steps // 5 - 1]:9.2e} {ex[-1]:9.2e}")
+        print(
+            f"{valley_name:>18} | {name:>29}: {ex[adaptive_steps // 5 - 1]:9.2e} {ex[-1]:9.2e}"
+        )
 
 fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8), sharey=True)
 for ax, valley_name in zip(axes, valleys, strict=True):
     for name in adaptive:
         ex = adaptive_curves[valley_name, name]
-        ax.semilogy(np.arange(1, len(ex) + 1), np.maximum(ex, 1e-20), label=name)
+        ax.semilogy(
+            np.arange(1, len(ex) + 1), np.maximum(ex, 1e-20), label=name
+        )
     ax.set_title(f"Valley {valley_name}")
     ax.set_xlabel("full-batch step")
 axes[0].set_ylabel("excess MSE (floored at 1e-20)")
@@ -445,15 +476,26 @@ for b in batch_sizes:
         mid = math.sqrt(low * high)
         low, high = (mid, high) if is_stable(mid, b) else (low, mid)
     measured.append(low)
-print(f"2 / lambda_max = {bound:.4f}; 2 / (largest one-sample curvature) = {2 / per_sample:.4f}")
+print(
+    f"2 / lambda_max = {bound:.4f}; 2 / (largest one-sample curvature) = {2 / per_sample:.4f}"
+)
 print("batch size | largest stable lr | / (2 / lambda_max)")
 for b, lr in zip(batch_sizes, measured, strict=True):
     print(f"{b:10d} | {lr:17.4f} | {lr / bound:18.3f}")
 
 fig, ax = plt.subplots(figsize=(6.4, 4.0))
-ax.semilogx(batch_sizes, measured, "o-", label="measured (SGD, shuffled batches)")
-ax.axhline(bound, color="tab:red", ls="--", label=r"$2/\lambda_{\max}$ (full batch)")
-ax.axhline(2 / per_sample, color="0.5", ls=":", label="2 / largest one-sample curvature")
+ax.semilogx(
+    batch_sizes, measured, "o-", label="measured (SGD, shuffled batches)"
+)
+ax.axhline(
+    bound, color="tab:red", ls="--", label=r"$2/\lambda_{\max}$ (full batch)"
+)
+ax.axhline(
+    2 / per_sample,
+    color="0.5",
+    ls=":",
+    label="2 / largest one-sample curvature",
+)
 ax.set_xlabel("batch size")
 ax.set_ylabel("largest stable learning rate")
 ax.set_title(f"n = {lesson.n}: stability against batch size")
@@ -497,7 +539,11 @@ plt.show()
 half = UPDATES // 2
 floors = {}
 for rate in (0.1, 0.05):
-    ex = results["constant"][0] if rate == LR0 else run_schedule(lambda _: None, lr=rate)[0]
+    ex = (
+        results["constant"][0]
+        if rate == LR0
+        else run_schedule(lambda _: None, lr=rate)[0]
+    )
     floors[rate] = float(ex[half:].mean(dim=0).median())
     print(
         f"constant lr {rate}: floor (mean excess over the last {half} updates) {floors[rate]:.3e}"
@@ -539,8 +585,12 @@ for rate in (0.1, 0.01):
         rotated["best"],
         rotated["hessian"],
     )
-    print(f"Adam, lr {rate}, rotated valley: excess after {adaptive_steps} steps {ex[-1]:.3e}")
-gd_rotated = adaptive_curves["rotated 45 degrees", "gradient descent, 0.9 x bound"][-1]
+    print(
+        f"Adam, lr {rate}, rotated valley: excess after {adaptive_steps} steps {ex[-1]:.3e}"
+    )
+gd_rotated = adaptive_curves[
+    "rotated 45 degrees", "gradient descent, 0.9 x bound"
+][-1]
 print(f"gradient descent at 0.9 x bound, same valley: {gd_rotated:.3e}")
 
 # %%
@@ -564,12 +614,18 @@ print(f"gradient descent at 0.9 x bound, same valley: {gd_rotated:.3e}")
 beta = 0.5
 predicted = (2 + 2 * beta) / ((1 + 2 * beta) * lam_max)
 measured_half = largest_stable(
-    lambda lr: lambda ps: torch.optim.SGD(ps, lr=lr, momentum=beta, nesterov=True),
+    lambda lr: (
+        lambda ps: torch.optim.SGD(ps, lr=lr, momentum=beta, nesterov=True)
+    ),
     0.5 / lam_max,
     10 / lam_max,
 )
-print(f"Nesterov, momentum {beta}: predicted {predicted:.6f}, measured {measured_half:.6f}")
-print(f"heavy ball would allow max_stable_lr(x, {beta}) = {max_stable_lr(wide.x, beta):.6f}")
+print(
+    f"Nesterov, momentum {beta}: predicted {predicted:.6f}, measured {measured_half:.6f}"
+)
+print(
+    f"heavy ball would allow max_stable_lr(x, {beta}) = {max_stable_lr(wide.x, beta):.6f}"
+)
 
 # %%
 # .. raw:: html
