@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import errno
 import math
 import os
+import pickle
 import re
+import resource
+import shutil
+import signal
 import stat
 import subprocess
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -33,15 +41,18 @@ from sgd_tutorial import (
     LinearData,
     animate_descent,
     animate_fit,
+    animation,
     gradient_descent,
     least_squares,
     make_linear_data,
     mse,
+    plotting,
     sgd,
 )
-from sgd_tutorial.animation import _frames
+from sgd_tutorial.animation import frame_steps
 
 SMALL = {"figsize": (2.4, 1.8), "dpi": 50}  # 120 × 90 pixels: quick to encode
+WIDE = {"figsize": (8, 3), "dpi": 25}  # 200 × 75 pixels: room for two panels' legends
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +106,7 @@ def shown_steps(anim: FitAnimation) -> list[int]:
 
 @given(steps=st.integers(0, 100_000), count=st.integers(2, 500))
 def test_frames_include_first_and_last_and_are_denser_early(steps: int, count: int) -> None:
-    shown = _frames(steps, count)
+    shown = frame_steps(steps, count)
     assert shown[0] == 0
     assert shown[-1] == steps
     assert len(shown) == min(steps + 1, count)
@@ -106,7 +117,7 @@ def test_frames_include_first_and_last_and_are_denser_early(steps: int, count: i
 
 def test_the_titles_show_the_selected_steps(data: LinearData, gd: Fit) -> None:
     anim = animate_fit(data.x, data.y, gd, max_frames=5, **SMALL)
-    assert shown_steps(anim) == [0, 7, 26, 57, 100] == _frames(100, 5).tolist()
+    assert shown_steps(anim) == [0, 7, 26, 57, 100] == frame_steps(100, 5).tolist()
     short = gradient_descent(data.x, data.y, lr=0.1, steps=3)
     assert shown_steps(animate_fit(data.x, data.y, short, **SMALL)) == [0, 1, 2, 3]
 
@@ -227,6 +238,95 @@ def test_data_that_requires_grad_or_is_on_a_device(device: str, gd: Fit) -> None
     anim = animate_descent(x, y, gd, max_frames=4, **SMALL)
     assert anim.figure.get_suptitle().startswith("step 100 ")
     assert animate_fit(x, y, gd, max_frames=3, **SMALL).frames == 3
+
+
+# -- runs that diverged, and figures made elsewhere ----------------------------------------------
+
+
+@pytest.mark.parametrize("last", [math.nan, math.inf, 1e250])
+def test_a_diverged_run_is_animated_up_to_its_last_finite_step(
+    data: LinearData, gd: Fit, tmp_path: Path, last: float
+) -> None:
+    # Defect: a NaN row made animate_fit fail with "Axis limits cannot be NaN or Inf".
+    runaway = torch.tensor([[last, -last]], dtype=torch.float64)
+    bad = Fit(
+        params=torch.cat([gd.params[:11].double(), runaway]),
+        losses=torch.cat([gd.losses[:10].double(), runaway[0, :1].square()]),
+        lr=gd.lr,
+        momentum=0.0,
+        batch_size=gd.batch_size,
+    )
+    anim = animate_fit(data.x, data.y, bad, **SMALL)
+    assert shown_steps(anim) == list(range(11))  # the finite steps, 0 to 10
+    (line,) = anim.figure.axes[0].get_lines()
+    assert line.get_label() == "GD, lr 0.1 (diverged after step 10)"
+    assert np.isfinite(anim.figure.axes[0].get_ylim()).all()
+    with Image.open(anim.save(tmp_path / "bad.gif")) as image:
+        assert image.n_frames == 11
+
+    both = animate_descent(data.x, data.y, [gd, bad], labels=["GD", "bad"], max_frames=6, **WIDE)
+    assert shown_steps(both) == frame_steps(100, 6).tolist()  # over the finite run
+    left, right = both.figure.axes
+    assert [line.get_label() for line in left.get_lines()][1] == "bad (diverged after step 10)"
+    _, _, _, trail, head = right.get_lines()
+    np.testing.assert_allclose(head.get_xydata()[0], gd.params[10].double(), rtol=1e-6)
+    assert np.isfinite(trail.get_xydata()).all()  # it stays at its last finite step
+    title = both.figure.get_suptitle()
+    assert re.fullmatch(r"step 100  ·  loss GD: 0\.\d{4},  bad: \d\.\d{4}", title), title
+    both.save(tmp_path / "both.mp4")
+
+
+def test_huge_losses_are_shown_in_scientific_notation(data: LinearData) -> None:
+    far = Fit(
+        params=torch.tensor([[-1.0, 1.0], [-1e9, 1e9]]),
+        losses=torch.ones(1),
+        lr=5.0,
+        momentum=0.0,
+        batch_size=100,
+    )
+    title = animate_fit(data.x, data.y, far, **SMALL).figure.get_suptitle()
+    loss = mse(data.x.double() @ far.coef.double(), data.y.double()).item()
+    assert title == f"step 1  ·  loss {loss:.3e}"
+
+
+def test_a_run_with_nothing_finite_or_a_single_step(data: LinearData, tmp_path: Path) -> None:
+    start = torch.tensor([[-1.0, 1.0]])
+    for params, label in [(start, "GD, lr 0.1"), (start * math.nan, "GD, lr 0.1 (diverged)")]:
+        fit = Fit(params=params, losses=torch.zeros(0), lr=0.1, momentum=0.0, batch_size=100)
+        anim = animate_descent(data.x, data.y, fit, **WIDE)
+        assert anim.frames == 1
+        assert anim.figure.axes[0].get_lines()[0].get_label() == label
+        with Image.open(anim.save(tmp_path / "one.gif")) as image:
+            assert image.n_frames == 1
+
+
+def test_a_figure_made_elsewhere_as_tutorial_10_makes_it(tmp_path: Path) -> None:
+    # Tutorial 10 draws its own figure: two axes, a moving line and a text, marked animated.
+    figure, (curve_ax, loss_ax) = plt.subplots(1, 2, figsize=(4, 2), dpi=40)
+    curve_ax.scatter([0, 1, 2], [0, 1, 0], color="0.5")
+    (moving,) = curve_ax.plot([], [], color="red", lw=3, animated=True)
+    caption = loss_ax.text(0.1, 0.5, "", transform=loss_ax.transAxes, animated=True)
+    figure.suptitle("a figure of its own")
+
+    def update(i: int) -> tuple[Line2D, object]:  # returns its artists, as tutorial 10's does
+        moving.set_data([0, 2], [0, i])
+        caption.set_text(f"update {i}")
+        return moving, caption
+
+    anim = FitAnimation(figure, [moving, caption], update, 7, fps=20, description="a fit")
+    meta, frames = read_mp4(anim.save(tmp_path / "own.mp4"))
+    assert len(frames) == 7
+    assert meta["fps"] == 20
+    assert caption.get_text() == "update 6"  # the figure holds the last frame
+    assert moving.get_animated()  # left as the tutorial set it
+    assert caption.get_animated()
+    # The text and the line change from frame to frame.
+    box, height = caption.get_window_extent().padded(2), frames[0].shape[0]
+    rows = slice(int(height - box.y1), int(height - box.y0))
+    columns = slice(int(box.x0), int(box.x1))
+    assert frames[0][rows, columns].size > 0
+    assert not np.array_equal(frames[0][rows, columns], frames[6][rows, columns])
+    assert not np.array_equal(frames[1], frames[2])
 
 
 # -- the files -----------------------------------------------------------------------------------
@@ -418,6 +518,219 @@ def test_failing_render_leaves_nothing(tmp_path: Path) -> None:
     assert not line.get_animated()
 
 
+# -- saving through links, over files the user may not write, with long names -------------------
+
+
+def as_a_user(action: Callable[[], object], file_size: int | None = None) -> BaseException | None:
+    """Run ``action`` in a child process as a user without root's powers; return what it raised.
+
+    Root may write any file, so when the tests run as root the child becomes the user
+    ``nobody`` (uid 65534) first. ``file_size`` limits the size of the files it writes.
+    """
+    read, write = os.pipe()
+    with warnings.catch_warnings():  # (Python 3.12+ warns on forking a threaded process; the
+        warnings.simplefilter("ignore", DeprecationWarning)  # child only writes files)
+        pid = os.fork()
+    if pid == 0:  # the child
+        status = 1
+        try:
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            if file_size is not None:  # writing past it fails with EFBIG, not a signal
+                signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+                resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+            try:
+                action()
+                raised = None
+            except Exception as error:  # noqa: BLE001 (handed to the parent)
+                raised = error
+            os.write(write, pickle.dumps(raised))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        report = pipe.read()
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0, "the child process failed"
+    return pickle.loads(report)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def shared() -> Iterator[Path]:
+    """A new folder every user may write in (pytest's own are its user's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="sgd-tutorial-"))
+    folder.chmod(0o777)
+    yield folder
+    shutil.rmtree(folder)
+
+
+@pytest.fixture
+def encoded(monkeypatch: pytest.MonkeyPatch) -> bytes:
+    """What ``save`` writes, without ffmpeg: these tests are about the file, not the video."""
+    video = b"GIF89a" + bytes(1000)
+    monkeypatch.setattr(FitAnimation, "_encode", lambda self, suffix: video)  # noqa: ARG005
+    return video
+
+
+def open_for_writing(path: Path) -> None:
+    with path.open("r+b"):
+        pass
+
+
+def test_save_writes_through_a_symbolic_link(small: FitAnimation, tmp_path: Path) -> None:
+    # Defect: the link was replaced by a file, and the linked file kept its old content.
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    real = folder / "real.gif"
+    real.write_bytes(b"old")
+    real.chmod(0o640)
+    link, chain, dangling = tmp_path / "fit.gif", tmp_path / "chain.gif", tmp_path / "new.gif"
+    link.symlink_to(Path("videos", "real.gif"))  # relative to the link's folder
+    chain.symlink_to(link)
+    dangling.symlink_to(folder / "new.gif")  # a file not made yet
+    assert small.save(link) == link
+    assert link.readlink() == Path("videos", "real.gif")
+    assert real.read_bytes().startswith(b"GIF89a")
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640  # the linked file keeps its mode
+    small.save(chain)
+    small.save(dangling)
+    assert (folder / "new.gif").read_bytes() == real.read_bytes()
+    assert all(path.is_symlink() for path in (link, chain, dangling))
+    names = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*"))
+    assert names == [
+        "chain.gif",
+        "fit.gif",
+        "new.gif",
+        "videos",
+        "videos/new.gif",
+        "videos/real.gif",
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_save_through_a_link_to_a_pipe_writes_into_the_pipe(
+    small: FitAnimation, tmp_path: Path
+) -> None:
+    # A pipe or a device (/dev/null) is written, never replaced by a file.
+    pipe, link = tmp_path / "pipe", tmp_path / "fit.gif"
+    os.mkfifo(pipe)
+    link.symlink_to(pipe)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        small.save(link)
+        received = os.read(reader, 1 << 20)
+    finally:
+        os.close(reader)
+    assert received == small.save(tmp_path / "file.gif").read_bytes()
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert link.is_symlink()
+
+
+def test_save_refuses_what_opening_for_writing_refuses(
+    small: FitAnimation, shared: Path, encoded: bytes
+) -> None:
+    # Defect: a rename needs only the folder's permission, so a read-only file was replaced.
+    locked = shared / "locked.mp4"
+    locked.write_bytes(b"old")
+    locked.chmod(0o444)
+    link = shared / "link.mp4"
+    link.symlink_to(locked)
+    for path in (locked, link):
+        refused = as_a_user(lambda path=path: open_for_writing(path))
+        error = as_a_user(lambda path=path: small.save(path))
+        assert isinstance(refused, PermissionError)
+        assert isinstance(error, PermissionError)
+        assert error.errno == refused.errno
+        assert error.filename == str(path)  # the user's path, not the linked one
+    assert locked.read_bytes() == b"old"
+    assert stat.S_IMODE(locked.stat().st_mode) == 0o444
+    # A file the user may write is replaced, whole, and keeps its mode.
+    free = shared / "free.mp4"
+    free.write_bytes(b"old")
+    free.chmod(0o666)
+    assert as_a_user(lambda: small.save(free)) is None
+    assert free.read_bytes() == encoded
+    assert stat.S_IMODE(free.stat().st_mode) == 0o666
+    assert sorted(path.name for path in shared.iterdir()) == ["free.mp4", "link.mp4", "locked.mp4"]
+
+
+def test_save_refuses_exactly_what_opening_refuses_for_this_user(
+    small: FitAnimation, tmp_path: Path, encoded: bytes
+) -> None:
+    # The check itself, as whoever runs the tests: root may write a read-only file, and so may
+    # save over it; anyone else gets the same error from both.
+    locked = tmp_path / "locked.mp4"
+    locked.write_bytes(b"old")
+    locked.chmod(0o444)
+    refused: OSError | None = None
+    try:
+        open_for_writing(locked)
+    except PermissionError as denied:
+        refused = denied
+    if refused is None:
+        small.save(locked)
+        assert locked.read_bytes() == encoded
+    else:
+        with pytest.raises(PermissionError) as error:
+            small.save(locked)
+        assert error.value.errno == refused.errno
+        assert locked.read_bytes() == b"old"
+    assert stat.S_IMODE(locked.stat().st_mode) == 0o444
+    assert list(tmp_path.iterdir()) == [locked]
+
+
+def test_the_longest_valid_name_saves(small: FitAnimation, tmp_path: Path) -> None:
+    # Defect: the temporary name added 15 characters to the user's, past what a name may have.
+    longest = os.pathconf(tmp_path, "PC_NAME_MAX")  # 255 on most file systems
+    path = tmp_path / ("f" * (longest - 4) + ".gif")
+    assert len(path.name) == longest
+    assert small.save(path).read_bytes().startswith(b"GIF89a")
+    too_long = tmp_path / ("f" * (longest - 3) + ".gif")
+    with pytest.raises(OSError, match="File name too long") as error:
+        small.save(too_long)
+    assert error.value.errno == errno.ENAMETOOLONG
+    assert error.value.filename == str(too_long)
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_an_error_in_the_clean_up_does_not_hide_the_first(
+    small: FitAnimation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Defect: the clean-up's own error replaced the one that made the save fail.
+    existing = tmp_path / "fit.gif"
+    existing.write_bytes(b"old")
+
+    def no_space(self: Path, target: Path) -> Path:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self), str(target))
+
+    def cannot_remove(self: Path, missing_ok: bool = False) -> None:  # noqa: ARG001
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+
+    monkeypatch.setattr(Path, "replace", no_space)
+    monkeypatch.setattr(Path, "unlink", cannot_remove)
+    with pytest.raises(OSError, match="No space left") as error:
+        small.save(existing)
+    assert error.value.filename == str(existing)
+    assert existing.read_bytes() == b"old"
+
+
+def test_a_write_cut_short_leaves_the_old_file(
+    small: FitAnimation, shared: Path, encoded: bytes
+) -> None:
+    # A disk that fills up mid-write (here: a limit on file sizes) leaves nothing half-written.
+    existing = shared / "fit.gif"
+    existing.write_bytes(b"old")
+    existing.chmod(0o666)
+    error = as_a_user(lambda: small.save(existing), file_size=len(encoded) // 2)
+    assert isinstance(error, OSError)
+    assert error.errno == errno.EFBIG
+    assert error.filename == str(existing)
+    assert existing.read_bytes() == b"old"
+    assert list(shared.iterdir()) == [existing]
+
+
 # -- bad arguments -------------------------------------------------------------------------------
 
 
@@ -433,6 +746,16 @@ def test_failing_render_leaves_nothing(tmp_path: Path) -> None:
         ({"fps": math.nan}, ValueError, r"fps must be a finite number > 0, got nan"),
         ({"fps": math.inf}, ValueError, r"fps"),
         ({"fps": "30"}, TypeError, r"fps must be a real number"),
+        (
+            {"fps": 1e-5},
+            ValueError,
+            r"fps must be between 0\.01 and 100 frames per second, got 1e-05",
+        ),
+        (
+            {"fps": 100.5},
+            ValueError,
+            r"fps must be between 0\.01 and 100 frames per second, got 100\.5",
+        ),
         ({"dpi": 0}, ValueError, r"dpi must be positive"),
     ],
 )
@@ -491,3 +814,36 @@ def test_fit_animation_checks_frames_and_fps() -> None:
         FitAnimation(fig, [line], print, 0)
     with pytest.raises(ValueError, match="fps must be a finite number > 0, got -1"):
         FitAnimation(fig, [line], print, 2, fps=-1)
+    with pytest.raises(ValueError, match=r"fps must be between 0\.01 and 100 frames per second"):
+        FitAnimation(fig, [line], print, 2, fps=1e-5)
+
+
+@pytest.mark.parametrize("fps", [0.01, 0.3, 100])
+def test_every_fps_the_check_accepts_is_encoded(fps: float, tmp_path: Path) -> None:
+    # Defect: fps=1e-5 passed the check, then ffmpeg failed; a GIF can hold 1/100 s to 655 s.
+    fig = Figure(figsize=(1, 1), dpi=40)
+    (line,) = fig.add_subplot().plot([0, 1], [0, 1])
+    anim = FitAnimation(fig, [line], lambda i: line.set_ydata([0, i]), 3, fps=fps)
+    meta, frames = read_mp4(anim.save(tmp_path / "slow.mp4"))
+    assert len(frames) == 3
+    assert meta["fps"] == pytest.approx(fps, rel=0.01)
+    with Image.open(anim.save(tmp_path / "slow.gif")) as image:
+        assert image.n_frames == 3
+        assert image.info["duration"] == pytest.approx(1000 / fps, abs=5)  # whole 1/100 s
+
+
+def test_the_drawing_modules_share_only_public_names() -> None:
+    # Issue 21: animation.py imported plotting's _Data and _fits, private names of another module.
+    for module in (animation, plotting):
+        tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
+        imports = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        ours = [n for n in imports if (n.module or "").startswith("sgd_tutorial")]
+        names = {alias.asname or alias.name for node in ours for alias in node.names}
+        assert not [name for name in names if name.startswith("_")], module.__name__
+        used = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute)]
+        private = [
+            f"{n.value.id}.{n.attr}"
+            for n in used
+            if isinstance(n.value, ast.Name) and n.value.id in names and n.attr.startswith("_")
+        ]
+        assert not private, f"{module.__name__} uses {private}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import matplotlib as mpl
 
 mpl.use("Agg")
@@ -13,9 +15,11 @@ import torch
 from matplotlib.axes import Axes
 
 from sgd_tutorial import (
+    DivergenceError,
     Fit,
     LinearData,
     gradient_descent,
+    hessian_eigenvalues,
     least_squares,
     make_linear_data,
     mse,
@@ -190,3 +194,153 @@ def test_plots_take_data_that_requires_grad_or_is_on_a_device(device: str, gd: F
 def test_plots_take_float64_data(data: LinearData, gd: Fit) -> None:
     plot_fit(data.x.double(), data.y.double(), gd)
     assert len(plt.gca().get_lines()) == 1
+
+
+# -- runs that diverged: the finite part is drawn, and the label says so -------------------------
+
+
+def ending_with(fit: Fit, last: float) -> Fit:
+    """``fit`` with one more update whose parameters are ``last`` (NaN, inf or huge) and its loss.
+
+    The shape of what a :class:`DivergenceError` holds: a run whose last row ran away.
+    """
+    row = torch.full((1, 2), last, dtype=torch.float64)
+    params = torch.cat([fit.params.double(), row])
+    losses = torch.cat([fit.losses.double(), row[0, :1].square()])  # 1e250² is inf
+    return Fit(params=params, losses=losses, lr=fit.lr, momentum=0.0, batch_size=fit.batch_size)
+
+
+LAST = [pytest.param(v, id=str(v)) for v in (math.nan, math.inf, -math.inf, 1e250)]
+
+
+@pytest.mark.parametrize("last", LAST)
+def test_landscape_draws_a_diverged_run_up_to_its_last_finite_step(
+    data: LinearData, gd: Fit, ax: Axes, last: float
+) -> None:
+    # Defect: a NaN row made plot_landscape fail ("lower_level and upper_level cannot be NaN").
+    bad = ending_with(gd, last)
+    plot_landscape(data.x, data.y, [gd, bad], labels=["GD", "diverged"], ax=ax)
+    ax.figure.canvas.draw()  # matplotlib checks limits as it draws
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_allclose(lines["GD"].get_xydata(), gd.params.double(), rtol=1e-6)
+    drawn = lines[f"diverged (diverged after step {gd.steps})"].get_xydata()
+    np.testing.assert_allclose(drawn, gd.params.double(), rtol=1e-6)  # all but the last row
+    assert np.isfinite([*ax.get_xlim(), *ax.get_ylim()]).all()
+    assert ax.get_xlim()[0] < -1.0 < 3.0 < ax.get_xlim()[1]  # the start and the minimum
+
+
+@pytest.mark.parametrize("last", LAST)
+def test_losses_of_a_diverged_run_stop_at_the_last_finite_one(
+    gd: Fit, ax: Axes, last: float
+) -> None:
+    bad = ending_with(gd, last)
+    plot_losses([gd, bad], labels=["GD", "diverged"], ax=ax)
+    ax.figure.canvas.draw()
+    plain, cut = ax.get_lines()
+    assert plain.get_label() == "GD"
+    assert cut.get_label() == f"diverged (diverged after update {gd.steps - 1})"
+    np.testing.assert_allclose(cut.get_ydata(), gd.losses.double(), rtol=1e-6)
+
+
+def test_plot_fit_of_a_diverged_run_draws_its_last_finite_line(
+    data: LinearData, gd: Fit, ax: Axes
+) -> None:
+    plot_fit(data.x, data.y, ending_with(gd, math.nan), ax=ax)
+    (line,) = ax.get_lines()
+    slope, intercept = gd.coef.double().tolist()
+    assert line.get_label() == (
+        f"y = {slope:.3g} x + {intercept:.3g} (diverged after step {gd.steps})"
+    )
+    with pytest.raises(ValueError, match="coef must be finite to draw a line, got slope nan"):
+        plot_fit(data.x, data.y, [math.nan, 1.0], ax=ax)
+
+
+def test_plots_of_what_a_divergence_error_holds(data: LinearData) -> None:
+    # Whatever the engine keeps of a run that diverged (float32 or float64, up to its overflow),
+    # every plot draws it: the parts it can, without a warning or an error.
+    for run in (
+        lambda: gradient_descent(data.x, data.y, lr=1.5, steps=500),
+        lambda: sgd(data.x, data.y, lr=5.0, epochs=50, batch_size=5, seed=0),
+        lambda: gradient_descent(data.x.double(), data.y.double(), lr=1.5, steps=5000),
+    ):
+        with pytest.raises(DivergenceError) as caught:
+            run()
+        fit = caught.value.fit
+        figure, (left, middle, right) = plt.subplots(1, 3)
+        plot_landscape(data.x, data.y, fit, ax=left)
+        plot_losses(fit, ax=middle)
+        plot_fit(data.x, data.y, fit, ax=right)
+        figure.canvas.draw()
+        for ax in (left, middle):
+            drawn = np.concatenate([line.get_xydata() for line in ax.get_lines()])
+            assert np.isfinite(drawn).all()
+            assert np.abs(drawn).max() <= 1e200
+
+
+def test_plots_of_a_single_row_and_of_nothing_finite(data: LinearData, ax: Axes) -> None:
+    start = Fit(
+        params=torch.tensor([[-1.0, 1.0]]),
+        losses=torch.zeros(0),
+        lr=0.1,
+        momentum=0.0,
+        batch_size=100,
+    )
+    nothing = Fit(
+        params=torch.full((1, 2), math.nan),
+        losses=torch.zeros(0),
+        lr=0.1,
+        momentum=0.0,
+        batch_size=100,
+    )
+    plot_landscape(data.x, data.y, [start, nothing], labels=["start", "nan"], ax=ax)
+    ax.figure.canvas.draw()
+    losses = plot_losses([start, nothing], labels=["start", "nan"], ax=plt.figure().add_subplot())
+    losses.figure.canvas.draw()
+    assert [len(line.get_ydata()) for line in losses.get_lines()] == [0, 0]  # no update yet
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_allclose(lines["start"].get_xydata(), [[-1.0, 1.0]])
+    assert len(lines["nan (diverged)"].get_xydata()) == 0
+    assert np.isfinite([*ax.get_xlim(), *ax.get_ylim()]).all()
+
+
+# -- equal scales on the landscape ----------------------------------------------------------------
+
+
+def pixels_per_unit(ax: Axes) -> tuple[float, float]:
+    """How many pixels one unit of slope, and one of intercept, take on screen."""
+    ax.figure.canvas.draw()
+    (left, right), (bottom, top) = ax.get_xlim(), ax.get_ylim()
+    return ax.bbox.width / (right - left), ax.bbox.height / (top - bottom)
+
+
+@pytest.mark.parametrize("figsize", [(6.4, 4.8), (10.0, 3.0), (3.0, 8.0)])
+def test_landscape_has_equal_scales_and_the_contours_fill_the_view(
+    data: LinearData, gd: Fit, mb: Fit, figsize: tuple[float, float]
+) -> None:
+    # Defect (issue 18): unequal scales made the elliptical contours look circular.
+    ax = plt.figure(figsize=figsize).add_subplot()
+    plot_landscape(data.x, data.y, [gd, mb], ax=ax)
+    across, up = pixels_per_unit(ax)
+    assert across == pytest.approx(up, rel=1e-6)
+    filled = ax.collections[0]
+    corners = np.concatenate([path.vertices for path in filled.get_paths()])
+    np.testing.assert_allclose(corners.min(axis=0), [ax.get_xlim()[0], ax.get_ylim()[0]])
+    np.testing.assert_allclose(corners.max(axis=0), [ax.get_xlim()[1], ax.get_ylim()[1]])
+    for fit in (gd, mb):  # every path, and the minimum, in view
+        inside = (fit.params.double().numpy() - corners.min(axis=0) > 0) & (
+            corners.max(axis=0) - fit.params.double().numpy() > 0
+        )
+        assert inside.all()
+
+
+def test_a_narrow_valley_still_frames_the_paths(ax: Axes) -> None:
+    valley = make_linear_data(100, coef=(3.0, 2.0), low=1.0, high=3.0, seed=0, dtype=torch.float64)
+    lr = 2 / hessian_eigenvalues(valley.x).sum().item()  # tutorial 7's best for plain descent
+    fit = gradient_descent(valley.x, valley.y, (0.0, 8.0), lr=lr, steps=200)
+    plot_landscape(valley.x, valley.y, fit, ax=ax)
+    across, up = pixels_per_unit(ax)
+    assert across == pytest.approx(up, rel=1e-6)
+    (low_x, high_x), (low_y, high_y) = ax.get_xlim(), ax.get_ylim()
+    slopes, intercepts = fit.params.double().numpy().T
+    assert low_x < slopes.min() < slopes.max() < high_x
+    assert low_y < intercepts.min() < intercepts.max() < high_y
