@@ -33,9 +33,7 @@ _OUTPUT = {
     "-tune animation -crf 28 -pix_fmt yuv420p -movflags +faststart",
     ".gif": "-vf split[a][b];[a]palettegen[p];[b][p]paletteuse=dither=none",
 }
-# ffmpeg refuses some rates (1e-5 fps) and GIF holds delays of 1/100 s to 655.35 s: in this
-# range both encode the rate asked for.
-_FPS = (0.01, 100.0)
+_FPS = (0.01, 100.0)  # ffmpeg fails at 1e-5 fps; a GIF's frames last 1/100 s to 655.35 s
 _PAGE = '<!DOCTYPE html>\n<html lang="en">\n<meta charset="utf-8">\n<title>{}</title>\n{}\n'
 
 
@@ -121,7 +119,10 @@ class FitAnimation:
         return target
 
     def to_html(self) -> str:
-        """A ``<video controls loop>`` with the mp4 inline, that loads nothing from elsewhere."""
+        """A ``<video controls loop>`` with the mp4 inline, that loads nothing from elsewhere.
+
+        No poster: browsers show the first frame, and a still (WebP) would add 9-23 KiB.
+        """
         width, height = (side + side % 2 for side in self.figure.canvas.get_width_height())
         mp4 = base64.b64encode(self._encode(".mp4")).decode()
         label = html.escape(self.description)

@@ -449,23 +449,31 @@ def test_new_file_has_the_usual_mode_and_a_replaced_file_keeps_its_own(
     assert existing.read_bytes().startswith(b"GIF89a")
 
 
+@pytest.mark.parametrize("clean_up_fails", [False, True])
 def test_a_failed_rename_names_the_target_and_leaves_nothing(
-    small: FitAnimation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    small: FitAnimation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_up_fails: bool
 ) -> None:
-    # Defect: the error named the hidden temporary file.
+    # Defects: the error named the hidden temporary file; and when removing that file failed
+    # too, the clean-up's own error replaced the one that made the save fail.
     existing = tmp_path / "fit.gif"
     existing.write_bytes(b"old")
 
     def fail(self: Path, target: Path) -> Path:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self), str(target))
 
+    def cannot_remove(self: Path, missing_ok: bool = False) -> None:  # noqa: ARG001
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+
     monkeypatch.setattr(Path, "replace", fail)
+    if clean_up_fails:
+        monkeypatch.setattr(Path, "unlink", cannot_remove)
     with pytest.raises(OSError, match="No space left") as error:
         small.save(existing)
     assert str(error.value).endswith(f": {str(existing)!r}")
     assert ".part" not in str(error.value)
     assert existing.read_bytes() == b"old"
-    assert list(tmp_path.iterdir()) == [existing]
+    if not clean_up_fails:  # (else the temporary file stays: it could not be removed)
+        assert list(tmp_path.iterdir()) == [existing]
 
 
 def test_saving_onto_a_folder_names_the_target(small: FitAnimation, tmp_path: Path) -> None:
@@ -579,13 +587,18 @@ def open_for_writing(path: Path) -> None:
         pass
 
 
+def old_file(path: Path, mode: int) -> Path:
+    """A file at ``path`` that holds ``b"old"``, with permissions ``mode``."""
+    path.write_bytes(b"old")
+    path.chmod(mode)
+    return path
+
+
 def test_save_writes_through_a_symbolic_link(small: FitAnimation, tmp_path: Path) -> None:
     # Defect: the link was replaced by a file, and the linked file kept its old content.
     folder = tmp_path / "videos"
     folder.mkdir()
-    real = folder / "real.gif"
-    real.write_bytes(b"old")
-    real.chmod(0o640)
+    real = old_file(folder / "real.gif", 0o640)
     link, chain, dangling = tmp_path / "fit.gif", tmp_path / "chain.gif", tmp_path / "new.gif"
     link.symlink_to(Path("videos", "real.gif"))  # relative to the link's folder
     chain.symlink_to(link)
@@ -632,9 +645,7 @@ def test_save_refuses_what_opening_for_writing_refuses(
     small: FitAnimation, shared: Path, encoded: bytes
 ) -> None:
     # Defect: a rename needs only the folder's permission, so a read-only file was replaced.
-    locked = shared / "locked.mp4"
-    locked.write_bytes(b"old")
-    locked.chmod(0o444)
+    locked = old_file(shared / "locked.mp4", 0o444)
     link = shared / "link.mp4"
     link.symlink_to(locked)
     for path in (locked, link):
@@ -647,9 +658,7 @@ def test_save_refuses_what_opening_for_writing_refuses(
     assert locked.read_bytes() == b"old"
     assert stat.S_IMODE(locked.stat().st_mode) == 0o444
     # A file the user may write is replaced, whole, and keeps its mode.
-    free = shared / "free.mp4"
-    free.write_bytes(b"old")
-    free.chmod(0o666)
+    free = old_file(shared / "free.mp4", 0o666)
     assert as_a_user(lambda: small.save(free)) is None
     assert free.read_bytes() == encoded
     assert stat.S_IMODE(free.stat().st_mode) == 0o666
@@ -661,9 +670,7 @@ def test_save_refuses_exactly_what_opening_refuses_for_this_user(
 ) -> None:
     # The check itself, as whoever runs the tests: root may write a read-only file, and so may
     # save over it; anyone else gets the same error from both.
-    locked = tmp_path / "locked.mp4"
-    locked.write_bytes(b"old")
-    locked.chmod(0o444)
+    locked = old_file(tmp_path / "locked.mp4", 0o444)
     refused: OSError | None = None
     try:
         open_for_writing(locked)
@@ -695,34 +702,11 @@ def test_the_longest_valid_name_saves(small: FitAnimation, tmp_path: Path) -> No
     assert list(tmp_path.iterdir()) == [path]
 
 
-def test_an_error_in_the_clean_up_does_not_hide_the_first(
-    small: FitAnimation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Defect: the clean-up's own error replaced the one that made the save fail.
-    existing = tmp_path / "fit.gif"
-    existing.write_bytes(b"old")
-
-    def no_space(self: Path, target: Path) -> Path:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self), str(target))
-
-    def cannot_remove(self: Path, missing_ok: bool = False) -> None:  # noqa: ARG001
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
-
-    monkeypatch.setattr(Path, "replace", no_space)
-    monkeypatch.setattr(Path, "unlink", cannot_remove)
-    with pytest.raises(OSError, match="No space left") as error:
-        small.save(existing)
-    assert error.value.filename == str(existing)
-    assert existing.read_bytes() == b"old"
-
-
 def test_a_write_cut_short_leaves_the_old_file(
     small: FitAnimation, shared: Path, encoded: bytes
 ) -> None:
     # A disk that fills up mid-write (here: a limit on file sizes) leaves nothing half-written.
-    existing = shared / "fit.gif"
-    existing.write_bytes(b"old")
-    existing.chmod(0o666)
+    existing = old_file(shared / "fit.gif", 0o666)
     error = as_a_user(lambda: small.save(existing), file_size=len(encoded) // 2)
     assert isinstance(error, OSError)
     assert error.errno == errno.EFBIG
