@@ -688,6 +688,17 @@ def test_save_refuses_exactly_what_opening_refuses_for_this_user(
     assert list(tmp_path.iterdir()) == [locked]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may give a file to another user")
+def test_a_file_root_replaces_keeps_its_owner(small: FitAnimation, tmp_path: Path) -> None:
+    # Defect: a file saved over by root became root's (the rename put a new file in its place).
+    existing = old_file(tmp_path / "fit.gif", 0o640)
+    os.chown(existing, 65534, 65534)
+    small.save(existing)
+    assert (existing.stat().st_uid, existing.stat().st_gid) == (65534, 65534)
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o640
+    assert existing.read_bytes().startswith(b"GIF89a")
+
+
 def test_the_longest_valid_name_saves(small: FitAnimation, tmp_path: Path) -> None:
     # Defect: the temporary name added 15 characters to the user's, past what a name may have.
     longest = os.pathconf(tmp_path, "PC_NAME_MAX")  # 255 on most file systems
