@@ -251,7 +251,7 @@
                      steps: [1, MAX_STEPS], seed: [0, 999999] };
     text = text.trim();
     if (key === "range" || key === "schedule") {
-      if (key in into && text in (key === "range" ? D.problems : D.schedules)) into[key] = text;
+      if (text in (key === "range" ? D.problems : D.schedules)) into[key] = text;
       else notes.push(`ignored ${key}=${text}`);
       return;
     }
@@ -287,6 +287,7 @@
   }
 
   const text = (s, key) => (key === "batch" && s.batch >= N ? "full" : String(s[key]));
+  /** The address of the current settings (and of the pinned run's differences). */
   function query() {
     let out = "?" + KEYS.map((k) => `${k}=${text(state, k)}`).join("&");
     if (pinned) {
@@ -483,7 +484,7 @@
   }
 
   /** An x–y frame: margins, ranges, mapping; `logX`, `logY` make an axis logarithmic. */
-  function frameOf(view, xlim, ylim, logY, logX = false, right = 12) {
+  function frameOf(view, xlim, ylim, logY, logX = false, right = 18) {
     const fx = { x0: 58, x1: view.w - right, y0: view.h - 34, y1: 8, xlim, ylim, logX, logY };
     const tx = (v) => (logX ? Math.log10(v) : v), ty = (v) => (logY ? Math.log10(v) : v);
     fx.sx = (v) => fx.x0 + ((tx(v) - tx(xlim[0])) / (tx(xlim[1]) - tx(xlim[0]))) * (fx.x1 - fx.x0);
@@ -841,6 +842,8 @@
     const x = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1), i = Math.min(3, Math.floor(x));
     return VIRIDIS[i].map((c, j) => Math.round(c + (x - i) * (VIRIDIS[i + 1][j] - c)));
   }
+  const VIRIDIS_LUT = Array.from({ length: 256 }, (_, k) => viridis(k / 255));
+  const HATCH = [[200, 200, 200], [120, 120, 120]];  // past the bound: stripes
   const tenfold = (rate) => (rate <= 0 ? 0 : Math.log(10) / -Math.log(rate));
   let grid = null;  // the map's cells: {cols, rows, values, fx, key}
 
@@ -853,15 +856,20 @@
     const ctx = background(view, P.key, (ctx) => {
       const cols = Math.ceil((fx.x1 - fx.x0) / MAP_CELL), rows = Math.ceil((fx.y0 - fx.y1) / MAP_CELL);
       const values = new Float64Array(cols * rows), img = new ImageData(cols, rows);
-      const bad = colors.bad;
+      const bad = colors.bad, px = img.data;
       for (let j = 0; j < rows; j++) {
         const beta = MAP_BETA[1] - ((j + 0.5) / rows) * (MAP_BETA[1] - MAP_BETA[0]);
         for (let i = 0; i < cols; i++) {
           const lr = Math.pow(10, logMin + ((i + 0.5) / cols) * (logMax - logMin));
           const rate = (values[j * cols + i] = worstRoot(P, lr, beta));
-          const rgb = rate < 1 ? viridis(Math.log10(Math.max(1, tenfold(rate))) / 3)
-            : (i + j) % 4 < 2 ? [200, 200, 200] : [120, 120, 120];
-          img.data.set([...rgb, 255], 4 * (j * cols + i));
+          const shade = Math.min(255, Math.round(85 * Math.log10(Math.max(1, tenfold(rate)))));
+          const rgb = rate < 1 ? VIRIDIS_LUT[shade]
+            : (i + j) % 4 < 2 ? HATCH[0] : HATCH[1];
+          const at = 4 * (j * cols + i);
+          px[at] = rgb[0];
+          px[at + 1] = rgb[1];
+          px[at + 2] = rgb[2];
+          px[at + 3] = 255;
         }
       }
       grid = { cols, rows, values, key: P.key };
@@ -965,7 +973,8 @@
     if (s.batch >= N) {
       text += s.lr > b ? ` lr is past the full-batch bound ${formula} = ${fmt(b, 4)} (the mark).`
         : ` lr is below the full-batch bound ${formula} = ${fmt(b, 4)} (the mark)` +
-          (r.rate <= 1 ? `: the slowest direction shrinks ×${fmt(r.rate, 4)} per update.` : ".");
+          (r.rate <= 1 ? `: each update multiplies every direction's error by at most ` +
+            `${fmt(r.rate, 4)}.` : ".");
     } else if (s.lr > b) {
       text += ` lr is past the mark, ${fmt(b, 4)}, the full-batch bound ${formula}.`;
     } else {
