@@ -419,13 +419,13 @@ assert gap < 1e-5, f"they differ by {gap:.1e}, more than float32 rounding"
 wide = make_linear_data(n, coef=(3.0, 2.0), low=-2.0, high=2.0, seed=0)
 wide_curvatures = hessian_eigenvalues(wide.x)
 wide_ratio = (wide_curvatures[-1] / wide_curvatures[0]).item()
-mean_square = (wide.x[:, 0] ** 2).mean().item()
+wide_mean_square = (wide.x[:, 0] ** 2).mean().item()
 print(
     "curvatures, inputs in (-2, 2):",
     ", ".join(f"{v:.3f}" for v in wide_curvatures),
 )
 print(f"ratio: {wide_ratio:.2f}")
-print(f"mean square of the inputs: {mean_square:.3f} (ones column: 1)")
+print(f"mean square of the inputs: {wide_mean_square:.3f} (ones column: 1)")
 
 # %%
 # The curvature along a parameter is twice the mean square of its column. Inputs uniform in
@@ -434,12 +434,13 @@ print(f"mean square of the inputs: {mean_square:.3f} (ones column: 1)")
 # wanders by about 0.12 around 4/3 (the standard deviation of :math:`u^2`, about 1.19, over
 # :math:`\sqrt{100}`), so we allow three times that.
 
-assert mean_square > 1, "the inputs' column should now be the larger one"
+assert wide_mean_square > 1, "the inputs' column should now be the larger one"
 assert abs(wide_ratio - 4 / 3) < 3 * 0.12, (
     f"the ratio {wide_ratio:.2f} is far from 4/3"
 )
 assert wide_ratio < curvatures[-1] / curvatures[0], "the bowl should be rounder"
-#
+
+# %%
 # .. raw:: html
 #
 #    </details>
