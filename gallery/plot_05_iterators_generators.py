@@ -300,15 +300,17 @@ plt.show()
 # %%
 # Gradient descent's differences are all negative, the loss only goes down, until the loss
 # is within rounding of the minimum. From there on a step lowers the loss by less than the
-# spacing of the numbers the losses are recorded in, and the differences are rounding: zero,
-# or a hair either side of it. Near the end each step lowers the excess by the share
+# spacing of the numbers the losses are recorded in (float32 here), and the differences are
+# rounding: zero, or a hair either side of it. Near the end each step lowers the excess by the share
 # :math:`1 - (1 - \eta\lambda_{\min})^2` of it (we meet this factor below), so a difference
 # can fail to be negative only once the excess is below the spacing over that share. We allow
 # twice that:
 
 lam_flat, lam_steep = hessian_eigenvalues(x).tolist()
 flat_factor = (1 - 0.1 * lam_flat) ** 2
-spacing = torch.finfo(gd.losses.dtype).eps * floor  # of recorded losses
+# the spacing of float32 numbers near the minimum: the losses are recorded at
+# least as finely as the data's float32
+spacing = torch.finfo(x.dtype).eps * floor
 gd_excess = excess(gd.params[:-1])  # before each update, as the losses
 not_negative = np.flatnonzero(gd_diffs >= 0)
 limit = 2 * spacing / (1 - flat_factor)
