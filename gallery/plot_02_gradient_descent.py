@@ -369,7 +369,7 @@ assert second_grad is None, "a non-leaf tensor should get no .grad"
 # The same fit, from the package
 # ------------------------------
 #
-# :func:`sgd_tutorial.gradient_descent` runs exactly this update (without building a graph, which
+# :func:`sgd_tutorial.gradient_descent` runs the same update (without building a graph, which
 # is faster) and records every step. :func:`sgd_tutorial.least_squares` solves the problem in
 # closed form, the exact minimum of the loss. Our loop's result from the top of this page, the
 # package's after the same 100 steps from the same start, and the exact answer:

@@ -225,7 +225,8 @@ moved = (a.detach() - start).abs().max().item()
 print(f"gradients not exactly zero: {nonzero} of {learner_updates}")
 print(f"largest gradient entry: {largest:.1e}")
 print(f"largest step, lr * |gradient|: {lr * largest:.1e}")
-print(f"half the gap between float32 numbers near 1: {2**-25:.1e}")
+# 1 and the float32 number just below it are 2**-24 apart
+print(f"half the gap between 1 and the float32 just below it: {2**-25:.1e}")
 print(
     f"after {learner_updates} updates a has moved by {moved:.1e} from (-1, 1)"
 )
@@ -245,9 +246,9 @@ print(f"mean square of its noise: {last_noise:.4f}")
 # :math:`n` roundings of that size: the bound printed below.
 #
 # So ``a`` cannot go anywhere. Each update moves it by ``lr`` times a rounding error (the
-# largest step is printed above); when that is less than half the gap between neighbouring
-# float32 numbers near ±1 (also printed), the subtraction even rounds back to exactly the same
-# ``a``. Either way it ends where it started, up to rounding. Make the targets from plain
+# largest step is printed above); when that is less than half the gap between 1 and the
+# float32 number just below it (also printed), the subtraction even rounds back to exactly the
+# same ``a``. Either way it ends where it started, up to rounding. Make the targets from plain
 # numbers (or from ``a.detach()``) before training, and never from the tensor being trained.
 
 path_size = 2 * noise.abs().max().item() * x.abs().max().item()
