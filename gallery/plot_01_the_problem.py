@@ -7,10 +7,16 @@ adjust, and a :term:`loss function` that says how wrong a given choice of parame
 tutorial builds all three for the simplest case there is, a straight line through noisy points,
 and meets the two shape mistakes that catch almost everyone writing it for the first time.
 
+Every claim on this page is checked by the code that follows it: an ``assert`` that stops the
+run, with a message saying what went wrong, if the numbers do not bear the sentence out.
+
 To run this page yourself, install the package first: see :doc:`/installation`.
 """
 
 # sphinx_gallery_thumbnail_number = 2
+
+import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import torch
@@ -23,7 +29,7 @@ from sgd_tutorial import (
     resolve_device,
 )
 
-# A GPU when there is one, else the CPU; the numbers below do not depend on it.
+# A GPU when there is one, else the CPU.
 device = resolve_device("auto")
 print(f"running on {device}")
 
@@ -44,15 +50,13 @@ print(f"running on {device}")
 # layer as "multiply by a matrix": the bias is folded in, or kept as one more learned vector.
 #
 # We draw the inputs ``u`` uniformly between -1 and 1. A seeded :class:`torch.Generator` makes
-# the draws the same on every run, so the numbers printed on this page are reproducible.
+# the draws the same on every run, so the data on this page is reproducible.
 
 n = 100
 generator = torch.Generator().manual_seed(0)
 
 x = torch.ones(n, 2)  # every row starts as (1, 1) ...
-x[:, 0].uniform_(
-    -1.0, 1.0, generator=generator
-)  # ... then column 0 gets the inputs u
+x[:, 0].uniform_(-1.0, 1.0, generator=generator)  # ... then column 0 gets u
 print(x[:5])
 print("shape of x:", tuple(x.shape))
 
@@ -69,37 +73,60 @@ noise = torch.rand(n, generator=generator)
 y = x @ true_coef + noise
 slope_true, intercept_true = true_coef.tolist()
 true_line = f"y = {slope_true:g}u + {intercept_true:g}"
+heights = y - x @ true_coef  # how far each point lies above the true line
 print("true coefficients:", true_coef.tolist())
+print(f"mean of the noise: {noise.mean():.3f} (U(0, 1) has mean 0.5)")
 print(
-    f"mean of the noise: {noise.mean().item():.3f}  (the uniform distribution's mean is 0.5)"
-)
-print(
-    f"smallest and largest height above the line {true_line}: "
-    f"{(y - x @ true_coef).min().item():.3f}, {(y - x @ true_coef).max().item():.3f}"
+    f"height above the line {true_line}: "
+    f"smallest {heights.min():.3f}, largest {heights.max():.3f}"
 )
 
 # %%
-# That noise is never negative, so every point lies *above* the line we chose (the smallest
-# height printed is not below zero), and it does not average out: its mean is about one half. A
-# line cannot tell a constant offset from its intercept, so the line that fits these points best
-# has an intercept near the true 2 plus the mean of the noise, about 2.5, not 2. The exact best
-# line for this sample, its :term:`least squares` solution (the next tutorials check every fit
-# against it), confirms it:
+# That noise is never negative, so every point lies on or *above* the line we chose (the
+# smallest height printed is not below zero). Nor does it average out: the mean of 100 draws
+# of :math:`U(0, 1)` is one half give or take its standard error,
+# :math:`\sqrt{1/12} / \sqrt{100} \approx 0.03`.
+
+standard_error = math.sqrt(1 / 12) / math.sqrt(n)
+print(f"standard error of the mean of {n} draws: {standard_error:.3f}")
+assert heights.min() >= 0, (
+    f"a point lies {-heights.min():.1e} below the true line, yet the noise "
+    "is never negative"
+)
+assert abs(noise.mean() - 0.5) < 3 * standard_error, (
+    f"the mean of the noise, {noise.mean():.3f}, is more than three standard "
+    "errors from 0.5"
+)
+
+# %%
+# A line cannot tell a constant offset from its intercept, so the line that fits these
+# points best has an intercept near the true 2 plus the mean of the noise, about 2.5, not 2.
+# The exact best line for this sample, its :term:`least squares` solution (the next tutorials
+# check every fit against it), confirms it to within a few hundredths (its slope also leans
+# a little to follow this sample's noise):
 
 best_intercept = true_coef[1] + noise.mean()
-print(f"true intercept + mean of the noise: {best_intercept.item():.3f}")
 exact = least_squares(x, y)
 slope_ls, intercept_ls = exact.tolist()
-print(
-    f"least-squares line for this sample: slope {slope_ls:.3f}, intercept {intercept_ls:.3f}"
+gap = abs(intercept_ls - best_intercept.item())
+print(f"true intercept + mean of the noise: {best_intercept:.3f}")
+print(f"least-squares line: slope {slope_ls:.3f}, intercept {intercept_ls:.3f}")
+print(f"difference of the two intercepts: {gap:.3f}")
+assert gap < 0.05, (
+    f"the least-squares intercept {intercept_ls:.3f} is {gap:.3f} from "
+    f"2 + mean of the noise, {best_intercept:.3f}"
 )
 
 # %%
 # Everything above is what :func:`sgd_tutorial.make_linear_data` does, so the later tutorials
-# call it instead. With the same seed it gives exactly the same tensors:
+# call it instead. With the same seed it makes the same draws and the same arithmetic, so the
+# same tensors, bit for bit:
 
 data = make_linear_data(n, coef=(3.0, 2.0), seed=0)
-print("same x:", torch.equal(data.x, x), "| same y:", torch.equal(data.y, y))
+same_x, same_y = torch.equal(data.x, x), torch.equal(data.y, y)
+print("same x:", same_x, "| same y:", same_y)
+assert same_x, "make_linear_data(seed=0) drew other inputs x"
+assert same_y, "make_linear_data(seed=0) drew other targets y"
 
 # %%
 # Our tensors now move to the chosen :term:`device`. Everything that combines them has to happen
@@ -161,13 +188,18 @@ def mse_by_hand(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 #
 # Pretend we do not know the coefficients. Any pair of numbers is a line, so start from a poor
 # one: slope -1, intercept 1. Its predictions for every sample come from one product, and its
-# loss from one call:
+# loss from one call, ours or the package's :func:`sgd_tutorial.mse` (the same formula, so
+# the same number up to float32 rounding):
 
 a = torch.tensor([-1.0, 1.0], device=device)
 y_hat = x @ a
+loss_guess = mse_by_hand(y_hat, y).item()
 print("predictions, shape:", tuple(y_hat.shape))
-print(f"MSE of the guess (-1, 1): {mse_by_hand(y_hat, y).item():.4f}")
+print(f"MSE of the guess (-1, 1): {loss_guess:.4f}")
 print(f"the same from sgd_tutorial.mse: {mse(y_hat, y).item():.4f}")
+assert math.isclose(loss_guess, mse(y_hat, y).item(), rel_tol=1e-6), (
+    "mse_by_hand and sgd_tutorial.mse disagree beyond float32 rounding"
+)
 
 # %%
 # How low can the loss go? Compare three lines: the true one, the true slope with the intercept
@@ -178,20 +210,32 @@ loss_true = mse(x @ true_coef.to(device), y).item()
 shifted = torch.stack([true_coef[0], best_intercept]).to(device)
 loss_shifted = mse(x @ shifted, y).item()
 loss_exact = mse(x @ exact.to(device), y).item()
-print(f"MSE of the true line (3, 2):                {loss_true:.4f}")
-print(f"MSE of (3, 2 + mean of noise):              {loss_shifted:.4f}")
-print(f"MSE of the least-squares line:              {loss_exact:.4f}")
-print(
-    f"variance of this sample's noise:            {noise.var(correction=0).item():.4f}"
-)
-print(f"variance of U(0, 1) noise, 1/12:            {1 / 12:.4f}")
+noise_variance = noise.var(correction=0).item()
+print(f"MSE of the true line (3, 2):         {loss_true:.4f}")
+print(f"MSE of (3, 2 + mean of noise):       {loss_shifted:.4f}")
+print(f"MSE of the least-squares line:       {loss_exact:.4f}")
+print(f"variance of this sample's noise:     {noise_variance:.4f}")
+print(f"variance of U(0, 1) noise, 1/12:     {1 / 12:.4f}")
 
 # %%
 # The guess is far above all three. Raising the intercept by the mean of the noise leaves
-# exactly the noise's own variance (the two printed numbers are equal: subtracting the mean is
-# what a variance does). The least-squares line goes a little lower still, because it may also
-# tilt its slope to follow this particular sample's noise; what no line can remove is about
-# 1/12, the variance of U(0, 1).
+# the noise's own variance (the two printed numbers are equal up to float32 rounding:
+# subtracting the mean is what a variance does). The least-squares line goes a little lower
+# still, because it may also tilt its slope to follow this particular sample's noise; what no
+# line can remove is about 1/12, the variance of U(0, 1). "About": a sample of 100 points has
+# its own noise, and the mean of 100 values of :math:`(\varepsilon - \tfrac12)^2` wanders by
+# about 0.0075 (their standard deviation, about 0.075, over :math:`\sqrt{100}`), so we allow
+# three times that.
+
+assert loss_guess > 10 * loss_true, "the guess should be far above every line"
+assert math.isclose(loss_shifted, noise_variance, rel_tol=1e-5), (
+    f"MSE of the shifted line {loss_shifted:.6f} is not the variance of the "
+    f"noise {noise_variance:.6f}"
+)
+assert loss_exact < loss_shifted, "least squares should beat the shifted line"
+assert abs(loss_exact - 1 / 12) < 3 * 0.0075, (
+    f"the least-squares MSE {loss_exact:.4f} is far from 1/12"
+)
 
 # %%
 # Plotting the guess against the data shows the mismatch: it slopes the wrong way and sits too
@@ -236,9 +280,9 @@ except RuntimeError as error:
 # ``(n, n)`` and compares *every* prediction with *every* target. The result is a number, and
 # it is wrong:
 
-y_hat_column = y_hat[
-    :, None
-]  # shape (100, 1), e.g. the output of torch.nn.Linear(2, 1)
+# shape (100, 1), as torch.nn.Linear(2, 1) would give
+y_hat_column = y_hat[:, None]
+loss_bug = mse_by_hand(y_hat_column, y).item()
 print(
     "prediction shape:",
     tuple(y_hat_column.shape),
@@ -246,10 +290,12 @@ print(
     tuple(y.shape),
 )
 print("shape of the difference:", tuple((y_hat_column - y).shape))
-print(
-    f"loss with the broadcasting bug: {mse_by_hand(y_hat_column, y).item():.4f}"
+print(f"loss with the broadcasting bug: {loss_bug:.4f}")
+print(f"the correct loss:               {loss_guess:.4f}")
+assert (y_hat_column - y).shape == (n, n), "expected broadcasting to (n, n)"
+assert not math.isclose(loss_bug, loss_guess, rel_tol=0.01), (
+    "the buggy loss happens to equal the right one here"
 )
-print(f"the correct loss:               {mse_by_hand(y_hat, y).item():.4f}")
 
 # %%
 # Nothing warned us. Worse, the loss with the bug still goes *down* when we train on it, just
@@ -258,47 +304,61 @@ print(f"the correct loss:               {mse_by_hand(y_hat, y).item():.4f}")
 
 
 def train(loss_fn, steps=200, lr=0.1):
-    """Gradient descent on ``loss_fn(predictions, y)`` from the guess (-1, 1)."""
+    """Gradient descent on ``loss_fn(x @ a, y)`` from (-1, 1): a, its losses."""
     a = torch.tensor([-1.0, 1.0], device=device, requires_grad=True)
+    losses = []
     for _ in range(steps):
         loss = loss_fn(x @ a, y)
         loss.backward()
         with torch.no_grad():
             a -= lr * a.grad
             a.grad.zero_()
-    return a.detach(), loss.item()
+        losses.append(loss.item())
+    return a.detach(), losses
 
 
 def buggy_loss(y_hat, y):
     """The MSE of a column of predictions, as the mistake computes it."""
-    return mse_by_hand(
-        y_hat[:, None], y
-    )  # (n, 1) against (n,): broadcasts to (n, n)
+    return mse_by_hand(y_hat[:, None], y)  # (n, 1) against (n,): (n, n)
 
 
-a_bug, loss_bug = train(buggy_loss)
-a_ok, loss_ok = train(mse_by_hand)
-print(f"trained with the bug:  slope {a_bug[0]:.1e}, intercept {a_bug[1]:.3f}")
-print(f"trained correctly:     slope {a_ok[0]:.3f}, intercept {a_ok[1]:.3f}")
+a_bug, losses_bug = train(buggy_loss)
+a_ok, _ = train(mse_by_hand)
+mean_y = y.mean().item()
+print(f"trained with the bug: slope {a_bug[0]:.1e}, intercept {a_bug[1]:.3f}")
+print(f"trained correctly:    slope {a_ok[0]:.3f}, intercept {a_ok[1]:.3f}")
 print(
-    f"least squares:         slope {slope_ls:.3f}, intercept {intercept_ls:.3f}"
+    f"least squares:        slope {slope_ls:.3f}, intercept {intercept_ls:.3f}"
 )
-print(f"mean of y:             {y.mean().item():.3f}")
+print(f"mean of y:            {mean_y:.3f}")
 print(
-    f"MSE of the bug's line: {mse(x @ a_bug, y).item():.4f} (least squares: {loss_exact:.4f})"
+    f"buggy loss: {losses_bug[0]:.4f} at the first step, "
+    f"{losses_bug[-1]:.4f} at the last"
 )
+print(f"MSE of the bug's line: {mse(x @ a_bug, y).item():.4f}")
+print(f"MSE of least squares:  {loss_exact:.4f}")
 
 # %%
-# The buggy loss compares every prediction with every target, so the best it can do is predict
-# the *average* target everywhere: its slope heads to 0 and its intercept to the mean of ``y``
-# (printed above), a flat line through the middle of the cloud. Training "worked", in the sense
-# that its own loss went down; the line is useless. That is why :func:`sgd_tutorial.mse` refuses
-# tensors of different shapes instead of broadcasting them:
+# The buggy loss compares every prediction with every target. Written out, it is the mean of
+# :math:`(\hat y_i - \bar y)^2` plus the variance of ``y``, so the best it can do is predict
+# the *average* target everywhere: its slope heads to 0 and its intercept to the mean of
+# ``y`` (within 1e-4 of both after these 200 steps), a flat line through the middle of the
+# cloud. Training "worked", in the sense that its own loss went down; the line is useless.
+
+flat_line = torch.tensor([0.0, mean_y], device=device)
+off = (a_bug - flat_line).abs().max().item()
+print(f"largest distance of the bug's line from (0, mean of y): {off:.1e}")
+assert losses_bug[-1] < losses_bug[0], "the buggy loss should go down"
+assert off < 1e-4, f"the bug's line is {off:.1e} from the flat line at mean(y)"
+
+# %%
+# That is why :func:`sgd_tutorial.mse` refuses tensors of different shapes instead of
+# broadcasting them:
 
 try:
     mse(y_hat_column, y)
 except ValueError as error:
-    print("ValueError:", error)
+    print(textwrap.fill(f"ValueError: {error}", 79, subsequent_indent="  "))
 
 # %%
 # What comes next
@@ -322,10 +382,15 @@ except ValueError as error:
 # %%
 # Every residual of the true line is the noise, :math:`\varepsilon_i`; the shifted line's are
 # :math:`\varepsilon_i - \bar\varepsilon`. The mean of the squares exceeds the variance by the
-# squared mean, so the gap is :math:`\bar\varepsilon^2`:
+# squared mean, so the gap is :math:`\bar\varepsilon^2`, up to float32 rounding:
 
-print(f"MSE(true) - MSE(shifted): {loss_true - loss_shifted:.6f}")
-print(f"(mean of the noise)^2:    {noise.mean().item() ** 2:.6f}")
+gap_mse = loss_true - loss_shifted
+squared_mean = noise.mean().item() ** 2
+print(f"MSE(true) - MSE(shifted): {gap_mse:.6f}")
+print(f"(mean of the noise)^2:    {squared_mean:.6f}")
+assert math.isclose(gap_mse, squared_mean, rel_tol=1e-5), (
+    f"{gap_mse:.7f} is not the squared mean {squared_mean:.7f}"
+)
 
 # %%
 # .. raw:: html
@@ -342,13 +407,18 @@ print(f"(mean of the noise)^2:    {noise.mean().item() ** 2:.6f}")
 
 # %%
 # Noise of mean zero adds nothing to the intercept on average, so it should come out near 2:
+# within a few standard errors, :math:`0.25 / \sqrt{100} = 0.025` each.
 
 centred = make_linear_data(
     n, coef=(3.0, 2.0), noise="normal", noise_scale=0.25, seed=0
 )
 slope_c, intercept_c = least_squares(centred.x, centred.y).tolist()
 print(
-    f"least squares, N(0, 0.25^2) noise: slope {slope_c:.3f}, intercept {intercept_c:.3f}"
+    f"least squares, N(0, 0.25^2) noise: "
+    f"slope {slope_c:.3f}, intercept {intercept_c:.3f}"
+)
+assert abs(intercept_c - 2) < 4 * 0.025, (
+    f"intercept {intercept_c:.3f} is more than four standard errors from 2"
 )
 
 # %%
@@ -366,6 +436,7 @@ print(
 # %%
 b = torch.ones(2, 1, device=device)
 print("x @ b:", tuple((x @ b).shape), "| x @ b - y:", tuple((x @ b - y).shape))
+assert (x @ b - y).shape == (n, n), "expected broadcasting to (n, n)"
 
 # %%
 # A ``(2, 1)`` weight makes a column of predictions, ``(n, 1)``, and the subtraction broadcasts
@@ -384,14 +455,18 @@ print("x @ b:", tuple((x @ b).shape), "| x @ b - y:", tuple((x @ b - y).shape))
 
 # %%
 a_longer, _ = train(buggy_loss, steps=400)
+off_longer = (a_longer - flat_line).abs().max().item()
 print(
-    f"400 steps with the bug: slope {a_longer[0]:.1e}, intercept {a_longer[1]:.4f}"
+    f"400 steps with the bug: slope {a_longer[0]:.1e}, "
+    f"intercept {a_longer[1]:.4f}"
 )
-print(f"mean of y:              {y.mean().item():.4f}")
+print(f"mean of y:              {mean_y:.4f}")
+print(f"distance from (0, mean of y): {off_longer:.1e}")
+assert off_longer < 1e-4, f"400 steps end {off_longer:.1e} from the flat line"
 
 # %%
-# Longer training only brings it closer to the flat line at the mean of ``y``: the bug changes
-# the answer, and no amount of training fixes it.
+# It stays on the flat line at the mean of ``y`` (within the same 1e-4; what is left is
+# float32 rounding): the bug changes the answer, and no amount of training fixes it.
 #
 # .. raw:: html
 #
