@@ -585,17 +585,16 @@ def sharpness(model, v=None, iterations=10):
     params = list(model.parameters())
     loss = bce(model(x_train)[:, 0], y_train)
     grads = torch.autograd.grad(loss, params, create_graph=True)
+    gradient = torch.cat([g.flatten() for g in grads])
     if v is None:  # a random start needs more iterations than the last answer
         g = torch.Generator().manual_seed(0)
-        v, iterations = [torch.randn(p.shape, generator=g) for p in params], 30
+        v, iterations = torch.randn(len(gradient), generator=g), 30
     for _ in range(iterations):
-        norm = torch.sqrt(sum((a * a).sum() for a in v))
-        v = [a / norm for a in v]
-        hv = torch.autograd.grad(grads, params, v, retain_graph=True)  # H @ v
-        eigenvalue = float(
-            sum((a * b).sum() for a, b in zip(hv, v, strict=True))
-        )
-        v = [a.detach() for a in hv]
+        v = v / v.norm()
+        # H v is the gradient of (gradient . v): one more backward pass
+        hv = torch.autograd.grad(gradient @ v, params, retain_graph=True)
+        hv = torch.cat([h.flatten() for h in hv])
+        eigenvalue, v = float(hv @ v), hv
     return eigenvalue, v
 
 
@@ -856,6 +855,7 @@ for lrs, losses in lesson_tests:
     slopes = np.diff(losses) / np.diff(np.log(lrs))
     steepest.append(lrs[slopes.argmin()])
 steepest = np.array(steepest)
+assert np.median(steepest) < 0.1 * bound, "the steepest point is not far left"
 print(
     f"steepest point: lr {np.median(steepest):.2g} (median),"
     f" {np.median(steepest) / bound:.2g} x the bound"
@@ -889,6 +889,8 @@ for b, floor in zip(ks[:3], unscaled_floors, strict=True):
         f"lr 0.02, batch {b}: floor {floor:.3e}, "
         f"predicted {predicted_floor(0.02, b):.3e}"
     )
+halvings = unscaled_floors[:-1] / unscaled_floors[1:]
+assert ((halvings > 1.6) & (halvings < 2.4)).all(), f"ratios {halvings}"
 
 # %%
 # Each doubling of the batch halves the floor: the learning rate was not raised
@@ -921,6 +923,7 @@ for name, kwargs in (("warmup", {"warmup": True}), ("clipped", {"clip": CLIP})):
     lr = multiple * 2 / lam_1
     losses = full_batch_run(lr, every=STEPS, initial=other, **kwargs)[0]
     print(f"  {name}: {len(losses)} updates, final loss {losses[-1]:.3g}")
+    assert np.isfinite(losses).all(), f"{name} overflowed at {multiple}x"
 
 # %%
 # Where exactly a run overflows depends on the start, but the remedies do not:
