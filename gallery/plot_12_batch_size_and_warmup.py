@@ -19,13 +19,13 @@ This tutorial covers:
   it was;
 * where the rule stops: the bound :math:`2/\lambda_{\max}` does not scale;
 * a :term:`critical batch size` past which a bigger batch buys no fewer updates,
-  and the :term:`gradient noise scale` that predicts it (McCandlish et al.,
+  and the :term:`gradient noise scale` that estimates it (McCandlish et al.,
   2018);
 * the :term:`learning-rate range test` (Smith, 2017; fastai's ``lr_find``)
   written by hand, and where its pick lands against :math:`2/\lambda_{\max}`;
 * :term:`warmup` and :term:`gradient clipping` rescuing tutorial 10's network at
-  the learning rate where it overflowed, with its sharpness measured along the
-  way.
+  the learning rate where it overflowed, with its :term:`sharpness` measured
+  along the way.
 """
 
 # %%
@@ -696,7 +696,7 @@ plt.show()
 #   a threshold, with ``torch.nn.utils.clip_grad_norm_``, so that no single step
 #   is longer than the learning rate times the threshold.
 #
-# Here are both, 200 full-batch updates at 8 times the bound, beside the run
+# Here are both, 100 full-batch updates at 8 times the bound, beside the run
 # without either and a run at the bound itself. Every 10 updates the loop
 # measures :math:`\lambda_{\max}` and records :math:`\eta\lambda_{\max}/2`, with
 # :math:`\eta` the learning rate of that update (before any clipping). Tutorial
@@ -829,9 +829,10 @@ plt.show()
 #   :term:`critical batch size` a bigger batch buys almost no fewer updates; the
 #   :term:`gradient noise scale` gives its order of magnitude, and it grows as
 #   the loss falls.
-# * The :term:`learning-rate range test` finds a safe rate in one short run: a
-#   tenth of the rate at the lowest smoothed loss landed below
-#   :math:`2/\lambda_{\max}` on both problems.
+# * The :term:`learning-rate range test` finds a rate in one short run. On the
+#   line, a tenth of the rate at the lowest smoothed loss landed safely below
+#   :math:`2/\lambda_{\max}`; on a network, it says what a run tolerates once it
+#   has started gently, which can be far more than its first updates do.
 # * A network that blows up at the start is usually too sharp for the rate at
 #   the start. :term:`Warmup` lets it flatten before the rate is large;
 #   :term:`gradient clipping` caps the steps that would otherwise grow.
