@@ -165,9 +165,8 @@ for name, other in (
     ("shrink, then step", sgd_shrink),
     ("no decay at all", sgd_plain),
 ):
-    print(
-        f"  weight_decay vs {name:>17}: {(sgd_decay - other).abs().max():.1e}"
-    )
+    gap = float((sgd_decay - other).abs().max())
+    print(f"  weight_decay vs {name + ':':<18} {gap:.1e}")
 torch.testing.assert_close(sgd_decay, sgd_penalty)
 torch.testing.assert_close(sgd_decay, sgd_shrink)
 assert (sgd_decay - sgd_plain).abs().max() > 1e-3, "the decay changed nothing"
@@ -320,29 +319,34 @@ plt.show()
 
 # %%
 # Without decay the network ends up fitting every training label, wrong ones
-# included (training accuracy 1 in every seed), and its validation loss climbs
-# well above its lowest. With decay the weights stay shorter (the last column),
-# too short to fit the flipped labels: training accuracy stays far below 1,
-# between the share of correct labels and 1, and the validation loss stays low.
-# Over the last ten epochs, in every seed:
+# included (training accuracy reaches 1 in every seed), and its validation loss
+# climbs well above its lowest. With decay the weights stay shorter (the last
+# column), too short to fit the flipped labels: training accuracy stays far
+# below 1, between the share of correct labels and 1, and the validation loss
+# stays low. Over the last ten epochs, in every seed:
 
 for seed in SEEDS:
     plain, decayed = runs[seed, 0.0], runs[seed, DECAY]
     ratio = plain[-10:, 1].mean() / decayed[-10:, 1].mean()
+    decayed_accuracy = decayed[-10:, 0].mean()
     print(
         f"seed {seed}: mean validation loss {plain[-10:, 1].mean():.3f} without"
-        f" decay, {decayed[-10:, 1].mean():.3f} with ({ratio:.1f}x lower)"
+        f" decay, {decayed[-10:, 1].mean():.3f} with ({ratio:.1f}x lower);"
+    )
+    print(
+        f"        lowest without {plain[:, 1].min():.3f}; training accuracy"
+        f" with decay {decayed_accuracy:.3f}"
     )
     assert ratio > 1.5, (
         f"seed {seed}: decay lowered the validation loss {ratio:.2f}x"
     )
-    assert plain[-1, 0] == 1.0, f"seed {seed}: without decay it did not fit all"
+    assert plain[-10:, 0].max() == 1.0, f"seed {seed}: it never fitted them all"
     assert plain[-10:, 1].mean() > 1.5 * plain[:, 1].min(), (
         f"seed {seed}: without decay the validation loss did not climb"
     )
     assert decayed[-1, 3] < plain[-1, 3], f"seed {seed}: decay grew the weights"
-    assert correct_share - 0.02 < decayed[-1, 0] < 0.95, (
-        f"seed {seed}: with decay, training accuracy {decayed[-1, 0]:.3f}"
+    assert correct_share - 0.02 < decayed_accuracy < 0.95, (
+        f"seed {seed}: with decay, training accuracy {decayed_accuracy:.3f}"
     )
 
 # %%
