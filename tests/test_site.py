@@ -386,6 +386,27 @@ def test_page(site_page: Page, site_url: str, rel: str, theme: str) -> None:
     assert not problems, f"{rel} ({theme} theme):\n" + "\n".join(problems)
 
 
+def test_thumbnails_are_lazy_and_shown_at_their_size(site_page: Page, site_url: str) -> None:
+    """The home page's thumbnails: lazy, drawn at their file's size, inside their cards."""
+    open_page(site_page, site_url)
+    thumbnails = site_page.eval_on_selector_all(
+        ".sphx-glr-thumbcontainer img",
+        """images => images.map(img => {
+             const box = img.getBoundingClientRect();
+             const card = img.closest('.sphx-glr-thumbcontainer').getBoundingClientRect();
+             return {src: img.src, loading: img.loading, natural: [img.naturalWidth,
+                     img.naturalHeight], shown: [box.width, box.height],
+                     inside: box.left >= card.left && box.right <= card.right &&
+                             box.top >= card.top && box.bottom <= card.bottom};
+           })""",
+    )
+    assert len(thumbnails) == len(TUTORIALS)
+    for thumbnail in thumbnails:
+        assert thumbnail["loading"] == "lazy", thumbnail
+        assert thumbnail["natural"] == thumbnail["shown"], thumbnail
+        assert thumbnail["inside"], thumbnail
+
+
 def test_internal_links_resolve(site_page: Page, site_url: str) -> None:
     """Every link from one page of the site to another names a file, and an id in it."""
     broken: dict[str, set[str]] = {}

@@ -51,6 +51,9 @@ def fix_images(app: Sphinx, doctree: nodes.document, docname: str) -> None:  # n
         thumbnail = "/thumb/" in uri
         if thumbnail:
             image["loading"], image["width"], image["height"] = "lazy", str(width), str(height)
+            # A sized image would be wrapped in a link to its file (html_scaled_image_link),
+            # which sphinx-gallery's CSS lays over the card: the card's own link is the one.
+            image["classes"].append("no-scaled-link")
         if str(image.get("alt", "")).strip():
             continue
         title = _text_after(image)
