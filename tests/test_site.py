@@ -19,6 +19,7 @@ the failing level) go to ``docs/_build/site-check``; the report is printed at th
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -28,16 +29,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, unquote, urlsplit
 from xml.etree import ElementTree as ET
 
-import nbformat
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, Response, Route, ViewportSize
 
 import sgd_tutorial
+
+if TYPE_CHECKING:  # the browser's packages are in the site group only, not in nox -s tests'
+    from playwright.sync_api import Page, Response, Route, ViewportSize
 
 pytestmark = pytest.mark.site
 
@@ -64,7 +65,6 @@ COLOUR_RULES = ["color-contrast", "link-in-text-block"]  # axe's rules that read
 SEARCH_QUERY, SEARCH_TARGET = "learning rate", "plot_06_learning_rate"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 PHONE_SHOT = "auto_examples/plot_06_learning_rate.html"  # the tutorial shot on a phone
-AXE = Axe()
 
 # --------------------------------------------------------------------------- JavaScript
 
@@ -205,6 +205,14 @@ def local_file(url: str, site_url: str) -> Path | None:
     return target / "index.html" if target.is_dir() else target
 
 
+@functools.cache
+def _axe() -> Any:
+    """axe-core, as axe-playwright-python bundles it (read once)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
 def axe_findings(page: Page, rules: list[str] | None = None) -> tuple[list[str], list[str]]:
     """axe-core's violations (of ``rules``, or all): (serious or critical, others), one a line."""
     failing: list[str] = []
@@ -212,7 +220,7 @@ def axe_findings(page: Page, rules: list[str] | None = None) -> tuple[list[str],
     options: dict[str, Any] = {"resultTypes": ["violations"]}
     if rules:
         options["runOnly"] = {"type": "rule", "values": rules}
-    for violation in AXE.run(page, options=options).response["violations"]:
+    for violation in _axe().run(page, options=options).response["violations"]:
         nodes = violation["nodes"]
         line = f"{violation['id']} ({violation['impact']}, {len(nodes)} nodes): " + "; ".join(
             " ".join(node["target"]) for node in nodes[:3]
@@ -514,6 +522,8 @@ def test_search_finds_the_learning_rate_tutorial(site_page: Page, site_url: str)
 @pytest.mark.parametrize("rel", TUTORIALS)
 def test_downloads_are_valid(site_page: Page, site_url: str, rel: str) -> None:
     """A tutorial's .py compiles and its .ipynb is a valid notebook (nbformat 4)."""
+    import nbformat
+
     open_page(site_page, site_url + rel)
     hrefs = site_page.eval_on_selector_all(
         "div.sphx-glr-download a", "links => links.map(a => a.href)"
