@@ -77,14 +77,15 @@ JS_FACTS = """async () => {
     img.addEventListener('load', r); img.addEventListener('error', r); setTimeout(r, 10000);
   })));
   const blocks = sel => Array.from(document.querySelectorAll(sel));
+  const folded = blocks('details:not([open])');  // the exercises' solutions count too
+  folded.forEach(d => { d.open = true; });
   const scrolls = el => el.scrollWidth > el.clientWidth + 1;
   const code = blocks('div.highlight pre').filter(p => !p.closest('.sphx-glr-script-out'));
   const out = blocks('.sphx-glr-script-out pre');
   const meta = name => (document.querySelector(
       `meta[property="${name}"], meta[name="${name}"]`) || {}).content || '';
   const href = sel => (document.querySelector(sel) || {}).href || '';
-  return {
-    theme: document.body.dataset.theme,
+  const facts = {
     viewports: blocks('meta[name="viewport"]').length,
     meta: {title: meta('og:title'), url: meta('og:url'), description: meta('description'),
            og_description: meta('og:description')},
@@ -100,7 +101,10 @@ JS_FACTS = """async () => {
                                    p.nextElementSibling.matches('button.copybtn')).length,
     links: blocks('a[href]').map(a => a.href),
     ids: blocks('[id]').map(e => e.id).concat(blocks('a[name]').map(a => a.name)),
+    theme: document.body.dataset.theme,
   };
+  folded.forEach(d => { d.open = false; });
+  return facts;
 }"""
 
 JS_VIDEOS = """async () => {
