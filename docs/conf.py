@@ -174,7 +174,8 @@ copybutton_prompt_is_regexp = True
 
 # -- Sitemap, OpenGraph, 404 ---------------------------------------------------------------
 sitemap_url_scheme = "{link}"
-sitemap_excludes = ["search.html", "genindex.html", "py-modindex.html", "404.html"]
+# Reading pages only: not the indexes, nor the highlighted sources (reached from the API page).
+sitemap_excludes = ["search.html", "genindex.html", "py-modindex.html", "404.html", "_modules/*"]
 ogp_site_url = html_baseurl
 ogp_site_name = html_title
 ogp_social_cards = {"enable": False}  # no generated images: title and description only
