@@ -26,6 +26,7 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 TORCH_SPEC = os.environ.get("TORCH_SPEC", "torch==2.13.0")
 DOCS = ROOT / "docs"
 HTML = DOCS / "_build" / "html"
+WHEEL_DIR = DOCS / "_build" / "wheel"
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -67,6 +68,11 @@ def docs(session: nox.Session) -> None:
     for stale in ("_build", "auto_examples", "gen_modules", "api/generated"):
         shutil.rmtree(DOCS / stale, ignore_errors=True)
     (DOCS / "sg_execution_times.rst").unlink(missing_ok=True)
+    # The wheel the site publishes (conf.py adds its folder to html_extra_path). setuptools
+    # builds in build/, whose leftovers (a module since deleted) would go into the wheel.
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
+    pip_wheel = "python -m pip wheel --no-deps --no-build-isolation --quiet --wheel-dir"
+    session.run(*pip_wheel.split(), str(WHEEL_DIR), ".")
     session.run(
         "sphinx-build",
         "-W",
@@ -85,9 +91,10 @@ def docs(session: nox.Session) -> None:
 def site(session: nox.Session) -> None:
     """Check the built site (run ``docs`` first) in headless Chromium: every page, both themes.
 
-    Needs Debian's Chromium at ``/usr/bin/chromium`` (or ``$CHROMIUM``); Playwright drives it
-    (its own browser download is not used). axe-core comes from the npm registry, pinned by
-    ``tools/package-lock.json``. Screenshots and the report go to ``docs/_build/site-check``.
+    The checks are the ``site`` tests (``tests/test_site.py`` and the Explorer's), run by pytest
+    with pytest-playwright; axe-core comes inside axe-playwright-python. They need Debian's
+    Chromium at ``/usr/bin/chromium`` (or ``$CHROMIUM``): Playwright's own browser download is
+    not used. Screenshots and the per-page report go to ``docs/_build/site-check``.
     """
     chromium = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     if not (chromium.is_file() and os.access(chromium, os.X_OK)):
@@ -97,16 +104,15 @@ def site(session: nox.Session) -> None:
         )
     if not (HTML / "index.html").is_file():
         session.error(f"{HTML / 'index.html'} not found: build the site first with `nox -s docs`")
-    # The check reads the built HTML only: no torch, no package.
-    session.install(*nox.project.dependency_groups(PYPROJECT, "site"))
-    session.run("npm", "ci", "--prefix", "tools", "--no-audit", "--no-fund", external=True)
+    install(session, "site", "test")  # pytest collects every test module
     session.run(
-        "python",
-        "tools/check_site.py",
-        str(HTML),
-        str(DOCS / "_build" / "site-check"),
+        "pytest",
+        "-m",
+        "site",
+        "-p",
+        "no:cacheprovider",
         *session.posargs,
-        env={"CHROMIUM": str(chromium)},
+        env={"CHROMIUM": str(chromium), "SGD_REQUIRE_SITE": "1"},
     )
 
 

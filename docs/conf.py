@@ -3,18 +3,41 @@
 The site builds offline and its pages load nothing from another host: no intersphinx, math
 rendered to MathML at build time (``_ext/mathml.py``), no CDN script. Every tutorial in
 ``../gallery`` is executed by sphinx-gallery during the build, and a tutorial that fails fails
-the build.
+the build. The package's wheel is built before Sphinx runs (``nox -s docs``, Read the Docs'
+``pre_build`` job) and published at the site's root.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from sphinx.errors import ConfigError
 
 import sgd_tutorial
 
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
+
+# -- Where the site and its sources live ---------------------------------------------------
+# The one place to change them. The site's address, for what needs absolute links (sitemap,
+# OpenGraph, the 404 page, links in the downloaded notebooks), is read from the environment:
+# SGD_SITE_URL, else the address Read the Docs builds for (READTHEDOCS_CANONICAL_URL).
+REPOSITORY = "https://github.com/sgd-tutorial/sgd-tutorial"
+BRANCH = "main"
+ISSUES = f"{REPOSITORY}/issues"
+DEFAULT_SITE_URL = "https://sgd-tutorial.readthedocs.io/en/latest/"
+html_baseurl = (
+    os.environ.get("SGD_SITE_URL")
+    or os.environ.get("READTHEDOCS_CANONICAL_URL")
+    or DEFAULT_SITE_URL
+)
+if urlsplit(html_baseurl).scheme not in {"http", "https"} or not urlsplit(html_baseurl).netloc:
+    msg = f"SGD_SITE_URL must be an absolute http(s) URL, got {html_baseurl!r}"
+    raise ConfigError(msg)
+html_baseurl = html_baseurl.rstrip("/") + "/"
 
 # -- Project -------------------------------------------------------------------------------
 project = "sgd-tutorial"
@@ -26,16 +49,18 @@ version = ".".join(release.split(".")[:2])
 # -- General -------------------------------------------------------------------------------
 extensions = [
     "sphinx.ext.autodoc",
-    "sphinx.ext.autosummary",
+    "sphinx.ext.viewcode",  # highlighted source of every documented name, linked both ways
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "sphinx_copybutton",
+    "sphinx_sitemap",
+    "sphinxext.opengraph",
+    "notfound.extension",
     # Local extensions in _ext/:
     "mathml",  # LaTeX → MathML at build time: no MathJax, no CDN, no JavaScript
-    "alt_text",  # a text alternative for every image (gallery thumbnails have none)
-    "site_quality",  # fixes from the browser check: ARIA, contrast, keyboard, no CDN
-    "public_api",  # ``.. public-api::`` documents every name of ``sgd_tutorial.__all__``
+    "images",  # a text alternative for every image; thumbnails lazy, at their display size
+    "site_quality",  # fixes from the browser check: ARIA levels, scrollable blocks focusable
     "notebooks",  # the downloadable notebooks render the tutorials' raw HTML (exercises)
-    "wheel",  # the package's wheel, built at build time, published at the site's root
     "explorer",  # ``.. explorer::``: the interactive page, its data computed by the package
 ]
 html_math_renderer = "mathml"
@@ -51,10 +76,27 @@ pygments_dark_style = "a11y-dark"
 autodoc_typehints = "none"  # the numpydoc "Parameters" sections give the types
 autodoc_member_order = "bysource"
 autodoc_default_options = {"exclude-members": "__init__, __new__"}
-autosummary_generate = False  # one hand-made page (api.rst); no stub files
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
+
+# -- The wheel -----------------------------------------------------------------------------
+# Built from these sources before the build (noxfile.py's ``docs``, .readthedocs.yaml), then
+# published next to index.html, so that a downloaded tutorial can install it.
+WHEEL_DIR = DOCS / "_build" / "wheel"
+WHEEL = f"sgd_tutorial-{release}-py3-none-any.whl"
+if sorted(p.name for p in WHEEL_DIR.glob("*.whl")) != [WHEEL]:
+    msg = (
+        f"{WHEEL_DIR} must hold exactly {WHEEL}: build it first with "
+        f"`python -m pip wheel --no-deps --no-build-isolation --wheel-dir {WHEEL_DIR} .` "
+        "from the repository's root (nox -s docs does)"
+    )
+    raise ConfigError(msg)
+html_extra_path = [str(WHEEL_DIR)]
+rst_epilog = f"""
+.. |wheel| replace:: {WHEEL}
+.. |wheel_link| replace:: `{WHEEL} <{WHEEL}>`__
+"""
 
 # -- Gallery -------------------------------------------------------------------------------
 sphinx_gallery_conf = {
@@ -89,7 +131,8 @@ sphinx_gallery_conf = {
     "line_numbers": False,
     "plot_gallery": "True",
     "default_thumb_file": None,
-    "thumbnail_size": (400, 280),
+    # The size the thumbnails are shown at (sphinx-gallery's CSS: 160 × 112 px at most).
+    "thumbnail_size": (160, 112),
 }
 
 # -- HTML ----------------------------------------------------------------------------------
@@ -100,4 +143,48 @@ html_favicon = "_static/favicon.svg"
 html_css_files = ["custom.css"]
 html_copy_source = False
 html_show_sourcelink = False
-html_theme_options = {"navigation_with_keys": True}
+_GITHUB_ICON = (
+    '<svg stroke="currentColor" fill="currentColor" stroke-width="0" viewBox="0 0 16 16" '
+    'aria-hidden="true"><path fill-rule="evenodd" d="M8 0C3.58 0 0 3.58 0 8c0 3.54 2.29 6.53 '
+    "5.47 7.59.4.07.55-.17.55-.38 0-.19-.01-.82-.01-1.49-2.01.37-2.53-.49-2.69-.94-.09-.23-.48"
+    "-.94-.82-1.13-.28-.15-.68-.52-.01-.53.63-.01 1.08.58 1.23.82.72 1.21 1.87.87 2.33.66.07-.52"
+    ".28-.87.51-1.07-1.78-.2-3.64-.89-3.64-3.95 0-.87.31-1.59.82-2.15-.08-.2-.36-1.02.08-2.12 0 0 "
+    ".67-.21 2.2.82.64-.18 1.32-.27 2-.27.68 0 1.36.09 2 .27 1.53-1.04 2.2-.82 2.2-.82.44 1.1.16 "
+    "1.92.08 2.12.51.56.82 1.27.82 2.15 0 3.07-1.87 3.75-3.65 3.95.29.25.54.73.54 1.48 0 1.07-.01 "
+    '1.93-.01 2.2 0 .21.15.46.55.38A8.013 8.013 0 0016 8c0-4.42-3.58-8-8-8z"></path></svg>'
+)
+html_theme_options = {
+    "navigation_with_keys": True,
+    # "View this page" and "Edit this page" on every page, pointing at its source file.
+    "source_repository": REPOSITORY,
+    "source_branch": BRANCH,
+    "source_directory": "docs/",
+    "footer_icons": [
+        {"name": "Report a problem", "url": ISSUES, "html": "Report a problem", "class": ""},
+        {"name": "Source code on GitHub", "url": REPOSITORY, "html": _GITHUB_ICON, "class": ""},
+    ],
+}
+
+
+# -- Copy buttons: the code only, never the prompts (>>>, $) or the output -------------------
+copybutton_selector = ":not(.sphx-glr-script-out) > div.highlight pre"  # not printed output
+copybutton_exclude = ".linenos, .gp, .go"
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+
+# -- Sitemap, OpenGraph, 404 ---------------------------------------------------------------
+sitemap_url_scheme = "{link}"
+# Reading pages only: not the indexes, nor the highlighted sources (reached from the API page).
+sitemap_excludes = ["search.html", "genindex.html", "py-modindex.html", "404.html", "_modules/*"]
+ogp_site_url = html_baseurl
+ogp_site_name = html_title
+ogp_social_cards = {"enable": False}  # no generated images: title and description only
+notfound_urls_prefix = urlsplit(html_baseurl).path
+notfound_context = {
+    "title": "Page not found",
+    "body": (
+        "<h1>Page not found</h1><p>There is no page at this address. Start again from "
+        f'<a href="{notfound_urls_prefix}index.html">the home page</a>, or search the site '
+        "from the box at the top of the sidebar.</p>"
+    ),
+}

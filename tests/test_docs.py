@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import PIL.Image
 import pytest
 
 import sgd_tutorial
@@ -53,6 +54,28 @@ GLOSSARY_TERMS = [
     "convergence",
     "divergence",
     "device",
+    # tutorials 9 to 11
+    "all-reduce",
+    "data-parallel",
+    "process group",
+    "neural network",
+    "activation function",
+    "training set",
+    "validation set",
+    "standardisation",
+    "logistic regression",
+    "sigmoid",
+    "cross-entropy",
+    "overfitting",
+    "early stopping",
+    "optimizer",
+    "power iteration",
+    "schedule",
+    "Polyak averaging",
+    "noise floor",
+    "Nesterov momentum",
+    "Adam",
+    "RMSprop",
 ]
 ANIMATION_CALLS = re.compile(r"\b(animate_fit|animate_descent|FitAnimation|write_video)\(")
 
@@ -166,9 +189,15 @@ def test_tutorial_downloads(script: Path) -> None:
 
 
 def test_home_page_shows_every_tutorial() -> None:
+    """One thumbnail per tutorial, lazy, at the size it is shown at (160 x 112, conf.py)."""
     page = Page(HTML / "index.html")
     thumbnails = [a for a in page.all("img") if "_thumb" in a.get("src", "")]
     assert len(thumbnails) == len(TUTORIALS)
+    for thumbnail in thumbnails:
+        assert thumbnail.get("loading") == "lazy", thumbnail
+        assert (thumbnail.get("width"), thumbnail.get("height")) == ("160", "112"), thumbnail
+        with PIL.Image.open(page.local(thumbnail["src"])) as image:  # type: ignore[arg-type]
+            assert image.size == (160, 112), f"{thumbnail['src']} is {image.size}"
     links = {a.get("href", "") for a in page.all("a")}
     for script in TUTORIALS:
         assert f"auto_examples/{script.stem}.html" in links, f"home page misses {script.name}"

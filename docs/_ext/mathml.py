@@ -47,8 +47,12 @@ def visit_math(self: HTML5Translator, node: nodes.math) -> None:
 
 
 def visit_displaymath(self: HTML5Translator, node: nodes.math_block) -> None:
-    """Write a display formula (or several) as ``<div class="math">`` with an equation number."""
-    self.body.append(self.starttag(node, "div", CLASS="math notranslate"))
+    """Write a display formula (or several) as ``<div class="math">`` with an equation number.
+
+    The div scrolls sideways when the formula is wider than the screen, so it takes keyboard
+    focus (``tabindex="0"``), as the code blocks do.
+    """
+    self.body.append(self.starttag(node, "div", CLASS="math notranslate", tabindex="0"))
     if node["number"]:
         number = get_node_equation_number(self, node)
         self.body.append(f'<span class="eqno">({number})')
