@@ -8,6 +8,7 @@ the build.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,11 @@ import sgd_tutorial
 
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
+
+# The site's address (absolute links in the notebooks) and its repository (Colab links).
+# Stand-ins with the site settings' names and values (issue 18): keep those where they differ.
+html_baseurl = os.environ.get("SGD_SITE_URL") or "https://sgd-tutorial.readthedocs.io/en/latest/"
+REPOSITORY = "https://github.com/sgd-tutorial/sgd-tutorial"
 
 # -- Project -------------------------------------------------------------------------------
 project = "sgd-tutorial"
@@ -34,7 +40,8 @@ extensions = [
     "alt_text",  # a text alternative for every image (gallery thumbnails have none)
     "site_quality",  # fixes from the browser check: ARIA, contrast, keyboard, no CDN
     "public_api",  # ``.. public-api::`` documents every name of ``sgd_tutorial.__all__``
-    "notebooks",  # the downloadable notebooks render the tutorials' raw HTML (exercises)
+    "notebooks",  # the downloadable notebooks: raw HTML, absolute links, install cell, Colab
+    "figures",  # the tutorials' figures light and dark, 1x and 2x, lazily loaded
     "wheel",  # the package's wheel, built at build time, published at the site's root
     "explorer",  # ``.. explorer::``: the interactive page, its data computed by the package
 ]
@@ -88,6 +95,9 @@ sphinx_gallery_conf = {
     "show_signature": False,
     "line_numbers": False,
     "plot_gallery": "True",
+    # Each figure saved light and dark (for furo's two themes), each at 1x and 2x (figures.py).
+    "image_scrapers": ("figures.scraper",),
+    "image_srcset": ["2x"],
     "default_thumb_file": None,
     "thumbnail_size": (400, 280),
 }
@@ -100,4 +110,4 @@ html_favicon = "_static/favicon.svg"
 html_css_files = ["custom.css"]
 html_copy_source = False
 html_show_sourcelink = False
-html_theme_options = {"navigation_with_keys": True}
+html_theme_options = {"navigation_with_keys": True, "source_repository": REPOSITORY}
