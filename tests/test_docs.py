@@ -228,16 +228,27 @@ def test_every_image_has_alt_text(path: Path) -> None:
 
 @pytest.mark.parametrize("path", pages(), ids=lambda p: str(p.relative_to(HTML)))
 def test_page_weight(path: Path) -> None:
+    """A page with what a browser fetches for it: for the figures, one theme's 2x images.
+
+    The other theme's figures are hidden and lazy (not fetched); each figure's ``srcset`` ends
+    with its largest image, the one a sharp screen fetches.
+    """
     page = Page(path)
+    figures = [a for a in page.all("img") if a.get("srcset")]
+    sizes = {False: 0, True: 0}  # bytes of figures, light and dark
+    for image in figures:
+        largest = page.local(image["srcset"].rsplit(",", 1)[-1].split()[0])
+        assert largest is not None, f"{path.name}: {image['srcset'][:80]}"
+        sizes[image["src"].endswith("_dark.png")] += largest.stat().st_size
     files = {path.resolve()}
-    for url in page.resources():
+    for url in set(page.resources()) - {a["src"] for a in figures}:
         target = page.local(url)
         if target is not None and target.is_file():
             files.add(target)
     inline = sum(len(u) for u in page.resources() if u.startswith("data:"))
-    total = sum(f.stat().st_size for f in files)
+    total = sum(f.stat().st_size for f in files) + max(sizes.values())
     assert total <= PAGE_LIMIT, (
-        f"{path.name} weighs {total} bytes with its assets ({inline} inline)"
+        f"{path.name} weighs {total} bytes with its assets ({inline} inline, figures {sizes})"
     )
 
 
@@ -306,7 +317,7 @@ def test_figures_have_2x_and_dark_versions(script: Path) -> None:
     for light, dark in zip(found["light"], found["dark"], strict=True):
         for image in (light, dark):
             assert 'loading="lazy"' in image, f"{script.name}: {image[:80]} is not lazy"
-            assert re.search(r'srcset="[^"]*_2_00x\.png 2\.00x"', image), f"no 2x: {image[:99]}"
+            assert re.search(r'srcset="[^"]*_2_00x\.webp 2\.00x"', image), f"no 2x: {image[:99]}"
         name = re.search(r'src="([^"]*)"', light).group(1)  # type: ignore[union-attr]
         assert f'src="{name.removesuffix(".png")}_dark.png"' in dark, f"{name}: no dark twin"
 

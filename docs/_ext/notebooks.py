@@ -146,7 +146,7 @@ def fix_gallery_notebooks(app: Sphinx) -> None:
         gallery_dir = Path(app.srcdir) / gallery
         notebooks = sorted(gallery_dir.rglob("*.ipynb"))
         titles = {path.stem: _title(path) for path in notebooks}
-        markdown = Markdown(app.config.html_baseurl, gallery, titles)
+        markdown = Markdown(app.config.html_baseurl.rstrip("/") + "/", gallery, titles)
         changed = [fix_notebook(path, markdown) for path in notebooks]  # every one, no short cut
         if any(changed) and conf["download_all_examples"]:
             generate_zipfiles(gallery_dir, app.srcdir, conf)
@@ -154,10 +154,7 @@ def fix_gallery_notebooks(app: Sphinx) -> None:
 
 def install_cell(app: Sphinx, config: Config) -> None:  # noqa: ARG001
     """Start every notebook with a cell that installs the package from the site's wheel."""
-    site = config.html_baseurl
-    if urlsplit(site).scheme not in {"http", "https"} or not site.endswith("/"):
-        msg = f"html_baseurl must be the site's absolute address ending in '/', got {site!r}"
-        raise ExtensionError(msg)
+    site = config.html_baseurl.rstrip("/") + "/"
     wheel = urljoin(site, f"sgd_tutorial-{config.release}-py3-none-any.whl")
     config.sphinx_gallery_conf["first_notebook_cell"] = (
         "# The package, from the wheel published with the site, and what the tutorials need\n"
@@ -181,7 +178,7 @@ def colab_link(app: Sphinx, doctree: nodes.document, docname: str) -> None:  # n
         download = next(container.findall(addnodes.download_reference))
         url = f"{site}_downloads/{download['filename']}"
         text = nodes.literal("", f"Open in Colab: {Path(download['filename']).name}")
-        link = nodes.reference("", "", text, refuri=url, classes=["sgd-colab"])
+        link = nodes.reference("", "", text, refuri=url)
         colab = nodes.container(classes=["sphx-glr-download", "sphx-glr-download-colab"])
         colab += nodes.paragraph("", "", link)
         container.parent.insert(container.parent.index(container) + 1, colab)
