@@ -1,9 +1,12 @@
 """Checks of the built site in ``docs/_build/html`` (``nox -s docs`` builds it, then runs these).
 
-They read the HTML as files: every tutorial has its page, its figures, its downloads and (when it
-animates) its playable video; the API page lists every public name; the glossary has its terms;
-nothing is loaded from another host; every image has a text alternative; pages stay light.
-The real browser checks (loading, playing, links, accessibility) are a separate session.
+They read the HTML as files: every tutorial has its page, its figures (light and dark, 1x and
+2x), its downloads and (when it animates) its playable video; the API page lists every public
+name; the glossary has its terms; nothing is loaded from another host; every image has a text
+alternative; pages stay light. Every downloaded notebook links only to absolute addresses, opens
+in Colab from its page, and runs from an empty folder in a fresh environment that has only torch
+and the site's wheel (made once per session: the slow part). The real browser checks (loading,
+playing, links, accessibility) are a separate session.
 """
 
 from __future__ import annotations
@@ -334,7 +337,7 @@ def test_dark_rendering_recolours_the_greys_and_puts_them_back() -> None:
     ax.set_title("a title")
     before = io.BytesIO()
     fig.savefig(before, format="png")
-    changes = figures._changes(fig)
+    changes = figures.dark_colours(fig)
     for setter, _, dark in changes:
         setter(dark)
     assert to_hex(fig.patch.get_facecolor()) == "#131416"  # furo's dark background

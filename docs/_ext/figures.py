@@ -61,7 +61,7 @@ def dark(rgba: Any) -> np.ndarray:
     return colours
 
 
-def _changes(figure: Any) -> list[tuple[Callable[[Any], Any], Any, Any]]:
+def dark_colours(figure: Any) -> list[tuple[Callable[[Any], Any], Any, Any]]:
     """(setter, light value, dark value) for the colours of ``figure`` and its grey colormaps."""
     found = []
     artists = figure.findobj()
@@ -108,7 +108,7 @@ def scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str, Any]
     for number, name in zip(plt.get_fignums(), block_vars["image_path_iterator"], strict=False):
         figure, path = plt.figure(number), Path(name)
         light = _save(figure, path, factors)
-        changes = _changes(figure)
+        changes = dark_colours(figure)
         for setter, _, new in changes:
             setter(new)
         dark_paths = _save(figure, path.with_name(f"{path.stem}_dark{path.suffix}"), factors)

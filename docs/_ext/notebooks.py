@@ -1,27 +1,21 @@
 """The downloadable notebooks: they render, link to the site, install the package, open in Colab.
 
 sphinx-gallery turns a tutorial's reStructuredText into notebook markdown without pandoc, and
-leaves much of it as it is. This extension finishes the job, so that a notebook works anywhere:
+leaves much of it as it is. Here, after it has written the notebooks (and then their zip):
 
-- ``.. raw:: html`` blocks become their bare HTML (markdown accepts HTML). Jupyter renders each
-  markdown cell on its own, so an exercise's folded solution cannot enclose the code cells after
-  it: its ``<details ...><summary>Solution to exercise N</summary>`` becomes a bold "Solution to
-  exercise N" line above the solution's cells, and the closing ``</details>`` goes.
-- Sphinx roles become their words (``:term:``), inline code (``:func:`~sgd_tutorial.sgd```), or
-  links to the site (``:doc:``, and ``:ref:`` to a tutorial, titled as it is).
-- Links are absolute, to ``html_baseurl``: a relative one (``../explorer.html?lr=0.1``) is dead
-  outside the site. sphinx-gallery's converter also leaves the second ``_`` of an anonymous
-  reStructuredText link (```text <url>`__``) after the markdown link: it goes.
-- The first cell installs the package from the wheel published with the site, with the
-  ``tutorials`` extra (what the tutorials import beyond the package). pip reads extras after a
-  URL only in the ``name[extra] @ URL`` form.
-- Each tutorial's page links to its notebook in Google Colab, which opens notebooks from GitHub
-  only (googlecolab/colabtools#1305): the link names the notebook as the built site holds it,
-  in the branch ``notebooks_colab_branch`` of ``source_repository`` (the built site, published
-  there as PyTorch's tutorials publish theirs to gh-pages). No service is contacted.
-
-The notebooks are fixed after sphinx-gallery writes them (``builder-inited``, after its own
-handler), and the gallery's notebook zip is rebuilt from the fixed files.
+- ``.. raw:: html`` blocks become their bare HTML. Jupyter renders each markdown cell on its own,
+  so an exercise's folded solution cannot enclose the code cells after it: its opening
+  ``<details><summary>Solution to exercise N</summary>`` becomes a bold line, its end goes.
+- Sphinx roles become their words (``:term:``), inline code (``:func:``), or links to the site
+  (``:doc:``, and ``:ref:`` to a tutorial, by its title).
+- Links are absolute, to ``html_baseurl``: a relative one is dead outside the site. The stray
+  ``_`` that sphinx-gallery leaves after an anonymous link (```text <url>`__``) goes.
+- The first cell installs the package from the wheel published with the site, with its
+  ``tutorials`` extra; pip reads extras after a URL only as ``name[extra] @ URL``.
+- Each tutorial page links its notebook in Colab, which opens notebooks from GitHub only
+  (googlecolab/colabtools#1305): the notebook as the built site holds it, in the branch
+  ``notebooks_colab_branch`` of ``source_repository``, where the site is published (as PyTorch
+  publishes its tutorials to gh-pages). A plain link: no service is contacted.
 """
 
 from __future__ import annotations
