@@ -84,7 +84,10 @@ def docs(session: nox.Session) -> None:
         *session.posargs,
         env={"MPLBACKEND": "Agg"},
     )
-    session.run("pytest", "-m", "docs", "-p", "no:cacheprovider", env={"SGD_REQUIRE_SITE": "1"})
+    # The checks of the built site, and every downloaded notebook run in a fresh environment
+    # that has only torch (the same TORCH_SPEC) and the site's wheel with its tutorials extra.
+    env = {"SGD_REQUIRE_SITE": "1", "TORCH_SPEC": TORCH_SPEC}
+    session.run("pytest", "-m", "docs", "-p", "no:cacheprovider", env=env)
 
 
 @nox.session(default=False)

@@ -60,7 +60,8 @@ extensions = [
     "mathml",  # LaTeX → MathML at build time: no MathJax, no CDN, no JavaScript
     "images",  # a text alternative for every image; thumbnails lazy, at their display size
     "site_quality",  # fixes from the browser check: ARIA levels, scrollable blocks focusable
-    "notebooks",  # the downloadable notebooks render the tutorials' raw HTML (exercises)
+    "notebooks",  # the downloadable notebooks: raw HTML, absolute links, install cell, Colab
+    "figures",  # the tutorials' figures light and dark, 1x and 2x, lazily loaded
     "explorer",  # ``.. explorer::``: the interactive page, its data computed by the package
 ]
 html_math_renderer = "mathml"
@@ -130,6 +131,9 @@ sphinx_gallery_conf = {
     "show_signature": False,
     "line_numbers": False,
     "plot_gallery": "True",
+    # Each figure saved light and dark (for furo's two themes), each at 1x and 2x (figures.py).
+    "image_scrapers": ("figures.scraper",),
+    "image_srcset": ["2x"],
     "default_thumb_file": None,
     # The size the thumbnails are shown at (sphinx-gallery's CSS: 160 × 112 px at most).
     "thumbnail_size": (160, 112),

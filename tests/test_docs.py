@@ -1,28 +1,36 @@
 """Checks of the built site in ``docs/_build/html`` (``nox -s docs`` builds it, then runs these).
 
-They read the HTML as files: every tutorial has its page, its figures, its downloads and (when it
-animates) its playable video; the API page lists every public name; the glossary has its terms;
-nothing is loaded from another host; every image has a text alternative; pages stay light.
-The real browser checks (loading, playing, links, accessibility) are a separate session.
+They read the HTML as files: every tutorial has its page, its figures (light and dark, 1x and
+2x), its downloads and (when it animates) its playable video; the API page lists every public
+name; the glossary has its terms; nothing is loaded from another host; every image has a text
+alternative; pages stay light. Every downloaded notebook links only to absolute addresses, opens
+in Colab from its page, and runs from an empty folder in a fresh environment that has only torch
+and the site's wheel (made once per session: the slow part). The real browser checks (loading,
+playing, links, accessibility) are a separate session.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import inspect
+import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
 from html.parser import HTMLParser
+from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import matplotlib.pyplot as plt
+import numpy as np
 import PIL.Image
 import pytest
+from matplotlib.colors import to_hex
 
 import sgd_tutorial
 
@@ -252,16 +260,27 @@ def test_every_image_has_alt_text(path: Path) -> None:
 
 @pytest.mark.parametrize("path", pages(), ids=lambda p: str(p.relative_to(HTML)))
 def test_page_weight(path: Path) -> None:
+    """A page with what a browser fetches for it: for the figures, one theme's 2x images.
+
+    The other theme's figures are hidden and lazy (not fetched); each figure's ``srcset`` ends
+    with its largest image, the one a sharp screen fetches.
+    """
     page = Page(path)
+    figures = [a for a in page.all("img") if a.get("srcset")]
+    sizes = {False: 0, True: 0}  # bytes of figures, light and dark
+    for image in figures:
+        largest = page.local(image["srcset"].rsplit(",", 1)[-1].split()[0])
+        assert largest is not None, f"{path.name}: {image['srcset'][:80]}"
+        sizes[image["src"].endswith("_dark.png")] += largest.stat().st_size
     files = {path.resolve()}
-    for url in page.resources():
+    for url in set(page.resources()) - {a["src"] for a in figures}:
         target = page.local(url)
         if target is not None and target.is_file():
             files.add(target)
     inline = sum(len(u) for u in page.resources() if u.startswith("data:"))
-    total = sum(f.stat().st_size for f in files)
+    total = sum(f.stat().st_size for f in files) + max(sizes.values())
     assert total <= PAGE_LIMIT, (
-        f"{path.name} weighs {total} bytes with its assets ({inline} inline)"
+        f"{path.name} weighs {total} bytes with its assets ({inline} inline, figures {sizes})"
     )
 
 
@@ -310,34 +329,207 @@ def test_notebook_renders_the_raw_html(script: Path) -> None:
         assert any(f"**{summary}**" in m for m in markdown), f"{script.name}: {summary} lost"
 
 
+# --------------------------------------------------------------------------- figures
+
+
+@pytest.mark.parametrize("script", TUTORIALS, ids=lambda p: p.stem)
+def test_figures_have_2x_and_dark_versions(script: Path) -> None:
+    """Each figure: a light and a dark rendering (furo shows one), each lazy, with a 2x image."""
+    text = tutorial_page(script).path.read_text(encoding="utf-8")
+    found = {
+        theme: re.findall(rf'<div class="only-{theme} docutils container">\s*(<img [^>]*>)', text)
+        for theme in ("light", "dark")
+    }
+    figures = re.findall(r'<img [^>]*class = "sphx-glr-(?:single|multi)-img"', text)
+    assert found["light"], f"{script.name}: no figure in an only-light container"
+    assert len(found["light"]) == len(found["dark"]) == len(figures) / 2, (
+        f"{script.name}: {len(figures)} figure images, {len(found['light'])} light and "
+        f"{len(found['dark'])} dark"
+    )
+    for light, dark in zip(found["light"], found["dark"], strict=True):
+        for image in (light, dark):
+            assert 'loading="lazy"' in image, f"{script.name}: {image[:80]} is not lazy"
+            assert re.search(r'srcset="[^"]*_2_00x\.webp 2\.00x"', image), f"no 2x: {image[:99]}"
+        name = re.search(r'src="([^"]*)"', light).group(1)  # type: ignore[union-attr]
+        assert f'src="{name.removesuffix(".png")}_dark.png"' in dark, f"{name}: no dark twin"
+
+
+def test_dark_rendering_recolours_the_greys_and_puts_them_back() -> None:
+    """The scraper's dark colours: greys move to furo's dark theme, colours stay, then undone."""
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    figures = importlib.import_module("figures")
+    fig, ax = plt.subplots()
+    grid = np.meshgrid(np.linspace(-1, 1, 9), np.linspace(-1, 1, 9))
+    ax.contourf(*grid, grid[0] ** 2 + grid[1] ** 2, cmap="Greys")
+    (line,) = ax.plot([0, 1], color="k")
+    (blue,) = ax.plot([1, 0], color="tab:blue")
+    ax.set_title("a title")
+    before = io.BytesIO()
+    fig.savefig(before, format="png")
+    changes = figures.dark_colours(fig)
+    for setter, _, dark in changes:
+        setter(dark)
+    assert to_hex(fig.patch.get_facecolor()) == "#131416"  # furo's dark background
+    assert to_hex(line.get_color()) == to_hex(ax.title.get_color()) == "#cfd0d0"  # its text
+    assert to_hex(blue.get_color()) == to_hex("tab:blue")
+    shades = ax.collections[0].get_cmap()(np.linspace(0, 1, 5))
+    assert np.all(np.diff(shades[:, :3].mean(axis=1)) > 0), "Greys: darkest on the dark page"
+    for setter, light, _ in changes:
+        setter(light)
+    after = io.BytesIO()
+    fig.savefig(after, format="png")
+    assert after.getvalue() == before.getvalue(), "the light figure is not as it was"
+
+
+# --------------------------------------------------------------------------- notebooks
+
+NOTEBOOK_LINK = re.compile(
+    r"\]\((?P<url>[^)\s]*)\)(?P<stray>_?)|\b(?:href|src)=[\"'](?P<attr>[^\"']*)"
+)
+RELATIVE_PAGE = re.compile(r"""["'(]\.\.?/[\w./-]*\.html\b""")  # "../explorer.html?lr=..."
+INSTALL = re.compile(r'^%pip install "sgd-tutorial\[tutorials\] @ (?P<wheel>https://\S+\.whl)"$')
+COLAB = re.compile(
+    r"https://colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[\w.-]+/(?P<path>.+)"
+)
+VIDEO_PATH = re.compile(r"(?<![.\w])(/\S+\.(?:mp4|gif|html))\b")  # an absolute path, printed
+
+
+def notebook_cells(script: Path, kind: str) -> list[str]:
+    notebook = json.loads(download(script, ".ipynb").read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == kind]
+
+
+def site_wheel() -> Path:
+    wheels = sorted(HTML.glob("sgd_tutorial-*.whl"))
+    assert len(wheels) == 1, f"expected one wheel at the site's root, found {wheels}"
+    return wheels[0]
+
+
+def normalise(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()  # PEP 503
+
+
+def site_url() -> str:
+    """``html_baseurl``, as the build wrote it into the home page's canonical link."""
+    links = [a for a in Page(HTML / "index.html").all("link") if a.get("rel") == "canonical"]
+    assert links, "index.html has no canonical link: is html_baseurl set?"
+    return links[0]["href"].removesuffix("index.html")
+
+
+@pytest.mark.parametrize("script", TUTORIALS, ids=lambda p: p.stem)
+def test_notebook_has_no_relative_link(script: Path) -> None:
+    """Links in a downloaded notebook lead to the site, wherever the notebook is opened."""
+    for cell in notebook_cells(script, "markdown"):
+        for link in NOTEBOOK_LINK.finditer(cell):
+            url = link["url"] if link["url"] is not None else link["attr"]
+            assert url.startswith(("https://", "data:", "#")), f"{script.name}: link to {url}"
+            assert not link["stray"], f"{script.name}: a stray '_' after the link to {url}"
+    for cell in notebook_cells(script, "code"):
+        pages = [m.group(0) for m in RELATIVE_PAGE.finditer(cell)]
+        assert not pages, f"{script.name}: code makes relative links to {pages}"
+
+
+@pytest.mark.parametrize("script", TUTORIALS, ids=lambda p: p.stem)
+def test_notebook_first_cell_installs_the_sites_wheel(script: Path) -> None:
+    first = notebook_cells(script, "code")[0].splitlines()[-1]
+    install = INSTALL.match(first)
+    assert install, f"{script.name}: the first cell is {first!r}"
+    assert install["wheel"] == site_url() + site_wheel().name
+
+
+@pytest.mark.parametrize("script", TUTORIALS, ids=lambda p: p.stem)
+def test_tutorial_page_links_to_its_notebook_in_colab(script: Path) -> None:
+    """A plain link (nothing is contacted): Colab opens the notebook from the site's branch."""
+    page = tutorial_page(script)
+    links = [a["href"] for a in page.all("a") if a.get("href", "").startswith("https://colab.")]
+    assert len(links) == 1, f"{script.name}: {len(links)} Colab links"
+    colab = COLAB.fullmatch(links[0])
+    assert colab, f"{script.name}: {links[0]}"
+    notebook = download(script, ".ipynb")
+    assert colab["path"] == notebook.relative_to(HTML).as_posix()
+
+
+def test_tutorials_extra_brings_what_the_tutorials_import() -> None:
+    """Every package a tutorial imports is a requirement of the wheel or of its extra."""
+    with zipfile.ZipFile(site_wheel()) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = archive.read(name).decode()
+    assert "Provides-Extra: tutorials" in metadata
+    required = {
+        re.split(r"[\s;<>=!~\[]", line.removeprefix("Requires-Dist: "))[0].lower()
+        for line in metadata.splitlines()
+        if line.startswith("Requires-Dist: ")
+        and "extra ==" not in line.replace('extra == "tutorials"', "")
+    }
+    distributions = importlib.metadata.packages_distributions()
+    for script in TUTORIALS:
+        for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            for top in {n.split(".")[0] for n in names} - set(sys.stdlib_module_names):
+                if top == "sgd_tutorial":
+                    continue
+                dists = {normalise(d) for d in distributions.get(top, [top])}
+                assert dists & required, f"{script.name} imports {top}, which no install brings"
+
+
+@pytest.fixture(scope="session")
+def wheel_only_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment with torch and the site's wheel, ``[tutorials]``: no more.
+
+    Made once per session, with the build's torch (``TORCH_SPEC``, which ``nox -s docs`` passes;
+    else the running version). ``SGD_NOTEBOOK_VENV`` names a folder to keep it in between runs.
+    """
+    folder = os.environ.get("SGD_NOTEBOOK_VENV") or tmp_path_factory.mktemp("wheel-only")
+    python = Path(folder) / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    wheel = site_wheel()
+    torch_spec = os.environ.get("TORCH_SPEC") or f"torch=={version('torch')}"
+    pip = [str(python), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, torch_spec, f"{wheel}[tutorials]"], check=True)
+    subprocess.run([*pip, "--force-reinstall", "--no-deps", str(wheel)], check=True)  # this build
+    return python
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("script", TUTORIALS, ids=lambda p: p.stem)
-def test_downloaded_notebook_runs_from_an_empty_folder(script: Path, tmp_path: Path) -> None:
-    """Every code cell of the downloaded notebook, in order, run in a folder of its own.
+def test_downloaded_notebook_runs_from_an_empty_folder(
+    script: Path, tmp_path: Path, wheel_only_python: Path
+) -> None:
+    """Every code cell of the downloaded notebook, in order, with only torch and the site's wheel.
 
-    The cells are run as one script (the way a notebook's kernel runs them, one namespace) with
-    the installed package; a notebook with IPython magics would fail here, and should.
+    Its first cell installs the wheel (``%pip``), as the fixture did; the others run as one
+    script (one namespace, as in a kernel) from an empty folder, with another CPU's rounding
+    (``ATEN_CPU_CAPABILITY=default``, one thread) than the site's build: the tutorial's own
+    checks must hold there too. The videos it writes must exist and not be empty.
     """
-    notebook = json.loads(download(script, ".ipynb").read_text(encoding="utf-8"))
-    code = "\n\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
-    work, videos = tmp_path / "work", Path(tempfile.mkdtemp(prefix="notebook-videos-"))
+    first, *cells = notebook_cells(script, "code")
+    assert INSTALL.match(first.splitlines()[-1]), f"{script.name}: first cell {first!r}"
+    work, videos = tmp_path / "work", tmp_path / "tmp"
     work.mkdir()
-    env = {**os.environ, "MPLBACKEND": "Agg", "TMPDIR": str(videos), "PYTHONIOENCODING": "utf-8"}
-    try:
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=300,
-            check=False,
-        )
-    finally:
-        shutil.rmtree(videos, ignore_errors=True)
+    videos.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env |= {"MPLBACKEND": "Agg", "TMPDIR": str(videos), "PYTHONIOENCODING": "utf-8"}
+    env |= {"ATEN_CPU_CAPABILITY": "default", "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [str(wheel_only_python), "-c", "\n\n".join(cells)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, f"{script.name} as a notebook:\n{result.stderr[-3000:]}"
     assert not list(work.iterdir()), f"{script.name} as a notebook left files in its folder"
+    printed = [Path(p) for p in VIDEO_PATH.findall(result.stdout)]
+    if ANIMATION_CALLS.search(script.read_text(encoding="utf-8")):
+        assert printed, f"{script.name} animates: it must save its videos and print the paths"
+    for video in printed:
+        assert video.is_file(), f"{script.name} printed {video}, which does not exist"
+        assert video.stat().st_size > 0, f"{script.name}: {video} is empty"
 
 
 # --------------------------------------------------------------------------- the explorer
