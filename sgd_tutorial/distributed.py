@@ -1,8 +1,8 @@
 """Data-parallel minibatch SGD on a ``torch.distributed`` process group.
 
-Each of ``W`` processes (ranks, launched by ``torchrun``) takes a slice of every batch, runs the
-lesson's loop (``_steps`` in :mod:`sgd_tutorial.optimize`) on it, and before each update averages the
-gradients of all ranks with one ``all_reduce``, as ``DistributedDataParallel`` does. Every rank
+Each of ``W`` processes (ranks, launched by ``torchrun``) takes a slice of every batch, runs
+the lesson's loop (``_steps`` in :mod:`sgd_tutorial.optimize`) on it, and before each update
+averages the gradients of all ranks with one ``all_reduce``, as ``DistributedDataParallel`` does. Every rank
 then makes the same update.
 """
 
@@ -76,7 +76,8 @@ def sgd_distributed(
         if settings.batch_size % world:
             msg = (
                 f"batch_size={settings.batch_size} (the global batch) must be a multiple of the "
-                f"world size {world}, so that every rank gets batch_size / {world} rows of each batch"
+                f"world size {world}, so that every rank gets batch_size / {world} rows of each "
+                "batch"
             )
             raise ValueError(msg)
         if dist.get_backend(group) == "nccl" and run.x.device.type != "cuda":

@@ -40,8 +40,11 @@ class Settings:
 
     def fit(self, params: Tensor, losses: Tensor) -> Fit:
         """The run's trajectory with these settings, as a :class:`Fit` on the CPU."""
-        batching = (self.batch_size, self.epochs, self.shuffle, self.drop_last, self.seed)
-        return Fit(params.cpu(), losses.cpu(), self.lr, self.momentum, *batching)
+        return Fit(
+            params.cpu(), losses.cpu(), lr=self.lr, momentum=self.momentum,
+            batch_size=self.batch_size, epochs=self.epochs, shuffle=self.shuffle,
+            drop_last=self.drop_last, seed=self.seed,
+        )  # fmt: skip
 
 
 def setup(
@@ -76,8 +79,12 @@ def record(start: Tensor, steps: int, name: str, value: object) -> tuple[Tensor,
 
 def first_bad(params: Tensor, losses: Tensor) -> int | None:
     """The first update whose loss or parameters are NaN or infinite, if any."""
+    # A finite sum proves every value finite, in one read (``isfinite`` per value costs 20
+    # times more on the CPU); only NaN, inf or a sum that overflows needs the search.
+    if bool(torch.isfinite(losses.sum() + params.sum())):  # the one deliberate sync per chunk
+        return None
     bad = ~(torch.isfinite(losses) & torch.isfinite(params).all(-1))
-    if not bool(bad.any()):  # the one deliberate host-device sync per chunk of updates
+    if not bool(bad.any()):
         return None
     return int(bad.nonzero()[0, 0])
 

@@ -75,7 +75,7 @@ def _steps_compiled(x, y, rows, size, p, v, lr, momentum, params, losses):  # ty
     """:func:`_steps` on arrays, batch ``t`` being ``rows[t * size : (t + 1) * size]``.
 
     Explicit loops over rows and columns: array expressions (``g[:] = 0`` too) cost more than
-    the update. ``p``, ``v`` change in place.
+    an update. ``p`` and ``v`` change in place.
     """
     g = np.zeros(len(p))
     for t in range(len(losses)):
@@ -90,8 +90,9 @@ def _steps_compiled(x, y, rows, size, p, v, lr, momentum, params, losses):  # ty
             for j in range(len(p)):
                 g[j] += r * x[row, j]
         losses[t] = loss / len(batch)
+        scale = 2 / len(batch)  # once per batch: a division per column would delay each update
         for j in range(len(p)):
-            v[j] = momentum * v[j] + 2 * g[j] / len(batch)
+            v[j] = momentum * v[j] + scale * g[j]
             p[j] = p[j] - lr * v[j]
             params[t, j] = p[j]
             g[j] = 0.0
@@ -130,10 +131,7 @@ class Run:
         compiled = compiled and {x.dtype, y.dtype} <= {torch.float32, torch.float64}
         index = torch.int32 if n < 2**31 else torch.int64  # half the memory of int64
         for epoch in range(s.epochs):
-            # In order, each chunk makes its own rows: no index of all n. Shuffled, the last
-            # epoch's order is let go first: one permutation in memory at a time.
-            order: Tensor | None = None
-            rows: Tensor | None = None
+            order = None  # in order, each chunk makes its own rows: no index of all n
             if s.shuffle:
                 order = torch.randperm(n, generator=self.generator, dtype=index)
                 if x.device.type == "cuda":  # from pinned memory: queued, not waited for
@@ -145,7 +143,7 @@ class Run:
                     rows = torch.arange(first, end, dtype=index, device=x.device)
                 else:
                     rows = order[first:end]
-                if into is None:  # iter_sgd: a new record per chunk (row 0, the start, unused)
+                if into is None:  # iter_sgd: a record per chunk (row 0, the params before it)
                     params, losses = engine.record(p, count, "epochs", s.epochs)
                     params = params[1:]
                 else:

@@ -95,3 +95,12 @@ def test_first_bad() -> None:
     assert first_bad(params, losses) == 3
     losses[1] = float("nan")
     assert first_bad(params, losses) == 1
+
+
+def test_first_bad_when_the_sum_overflows() -> None:
+    # Every value finite, their sum not: the quick check must not call that divergence.
+    params = torch.full((4, 2), 1e308, dtype=torch.float64)
+    losses = torch.full((4,), 1e308, dtype=torch.float64)
+    assert first_bad(params, losses) is None
+    params[2, 0] = -float("inf")
+    assert first_bad(params, losses) == 2

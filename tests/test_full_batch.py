@@ -34,7 +34,7 @@ def test_gradient_descent_reaches_least_squares(data: LinearData) -> None:
         fit.params[0] - best
     )
     assert final - floor == pytest.approx(float(d @ h @ d / 2), rel=1e-6, abs=1e-12)
-    assert final - floor < 2e-4  # (1 - 0.1 λ_min)^200 with λ_min ≈ 2/3: about 1e-6 of the start
+    assert final - floor < 2e-4  # (1 - 0.1 λ_min)^200, λ_min ≈ 2/3: about 1e-6 of the start
     assert final < 0.11
     assert abs(float(fit.coef[0]) - 3.0) < 0.25  # the least squares' bounds, see test_losses
     assert abs(float(fit.coef[1]) - 2.5) < 0.12
@@ -126,7 +126,8 @@ def test_float16_data_overshooting_its_range_is_computed_wide() -> None:
     # raise a DivergenceError; the run computes and records in float64.
     x = torch.ones(10, 1, dtype=torch.float16)
     y = torch.full((10,), 60000.0, dtype=torch.float16)
-    fit = gradient_descent(x, y, [0.0], lr=0.5 * max_stable_lr(x, momentum=0.9), momentum=0.9, steps=1000)  # fmt: skip
+    lr = 0.5 * max_stable_lr(x, momentum=0.9)
+    fit = gradient_descent(x, y, [0.0], lr=lr, momentum=0.9, steps=1000)
     assert float(fit.params[:, 0].max()) > 65504
     assert float(fit.coef[0]) == pytest.approx(60000.0, rel=1e-9)
 

@@ -422,7 +422,9 @@ def test_numpy_init_and_0_dim_tensor_lr(data: LinearData) -> None:
 Record = tuple[torch.Tensor, torch.Tensor]  # params (the start, then each update's), losses
 
 
-def _gradient_descent(x: torch.Tensor, y: torch.Tensor, init: list[float], lr: float, epochs: int) -> Record:  # fmt: skip
+def _gradient_descent(
+    x: torch.Tensor, y: torch.Tensor, init: list[float], lr: float, epochs: int
+) -> Record:
     fit = gradient_descent(x, y, init, lr=lr, steps=epochs)
     return fit.params, fit.losses
 
@@ -432,7 +434,9 @@ def _sgd(x: torch.Tensor, y: torch.Tensor, init: list[float], lr: float, epochs:
     return fit.params, fit.losses
 
 
-def _iter_sgd(x: torch.Tensor, y: torch.Tensor, init: list[float], lr: float, epochs: int) -> Record:  # fmt: skip
+def _iter_sgd(
+    x: torch.Tensor, y: torch.Tensor, init: list[float], lr: float, epochs: int
+) -> Record:
     steps = list(iter_sgd(x, y, init, lr=lr, epochs=epochs, batch_size=len(x), shuffle=False))
     start = torch.tensor(init, dtype=torch.float64)
     return torch.stack([start, *(s.params for s in steps)]), torch.stack([s.loss for s in steps])
