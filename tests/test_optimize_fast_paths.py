@@ -48,15 +48,26 @@ def test_compiled_loop_matches_the_torch_loop(
     torch.testing.assert_close(compiled.losses, plain.losses, rtol=1e-12, atol=1e-12)
 
 
-def test_compiled_loop_float32_and_small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("x_dtype", "y_dtype"),
+    [
+        (torch.float32, torch.float32),
+        (torch.float32, torch.float64),
+        (torch.float64, torch.float32),
+    ],
+)
+def test_compiled_loop_other_dtypes_and_small_chunks(
+    monkeypatch: pytest.MonkeyPatch, x_dtype: torch.dtype, y_dtype: torch.dtype
+) -> None:
     data = make_linear_data(103, seed=4)
+    x, y = data.x.to(x_dtype), data.y.to(y_dtype)
     monkeypatch.setattr(optimize, "_CHUNK_ROWS", 16)  # many chunks per epoch
-    compiled = sgd(data.x, data.y, epochs=2, batch_size=3, momentum=0.5, seed=1)
+    compiled = sgd(x, y, epochs=2, batch_size=3, momentum=0.5, seed=1)
     monkeypatch.setattr(optimize, "_COMPILED", False)
-    plain = sgd(data.x, data.y, epochs=2, batch_size=3, momentum=0.5, seed=1)
-    # Both accumulate in float64 and round only what they record to float32.
-    torch.testing.assert_close(compiled.params, plain.params, rtol=1e-6, atol=1e-6)
-    torch.testing.assert_close(compiled.losses, plain.losses, rtol=1e-6, atol=1e-6)
+    plain = sgd(x, y, epochs=2, batch_size=3, momentum=0.5, seed=1)
+    # Both read x and y as they are, and compute and record in float64.
+    torch.testing.assert_close(compiled.params, plain.params, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(compiled.losses, plain.losses, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("compiled", [True, False])
