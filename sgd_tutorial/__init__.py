@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from sgd_tutorial.data import LinearData, available_devices, make_linear_data, resolve_device
+from sgd_tutorial.data import LinearData, make_linear_data
+from sgd_tutorial.devices import available_devices, resolve_device
 from sgd_tutorial.distributed import sgd_distributed
 from sgd_tutorial.full_batch import gradient_descent
 from sgd_tutorial.losses import (

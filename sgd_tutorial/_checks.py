@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from sgd_tutorial.devices import resolve_device
+
 SeedLike = int | torch.Generator | None
 
 
@@ -58,7 +60,8 @@ def check_momentum(momentum: object) -> float:
 def check_int(name: str, value: object, low: int = 0, high: int | None = None) -> int:
     """Return ``value`` as an int ``>= low`` (and ``< high``), rejecting bools and floats."""
     number = _scalar(value)
-    if isinstance(number, bool) or not isinstance(number, SupportsIndex):
+    # Arrays and tensors define __index__ too (numpy's for one element): only 0-dim ones pass.
+    if isinstance(number, bool | Tensor | np.ndarray) or not isinstance(number, SupportsIndex):
         raise _fail(TypeError, name, "an integer", value)
     count = operator.index(number)
     if count < low or (high is not None and count >= high):
@@ -74,17 +77,31 @@ def check_flag(name: str, value: object) -> bool:
     return bool(value)
 
 
-def make_generator(seed: object) -> torch.Generator:
-    """A CPU generator (a seed gives the same draws on every device); None: fresh randomness."""
+def check_seed(seed: object) -> SeedLike:
+    """Return ``seed``: None, an int that torch accepts, or a CPU ``torch.Generator``."""
+    if seed is None:
+        return None
     if isinstance(seed, torch.Generator):
         if seed.device.type != "cpu":
             raise _fail(ValueError, "seed", "a CPU torch.Generator", seed.device)
         return seed
+    return check_int("seed", seed, low=-(2**63), high=2**64)  # an int64's or a uint64's range
+
+
+def check_device(device: object) -> torch.device | None:
+    """Return None (compute where the data is) or the available device ``device`` names."""
+    return None if device is None else resolve_device(device)  # type: ignore[arg-type]
+
+
+def make_generator(seed: SeedLike) -> torch.Generator:
+    """A CPU generator (a seed gives the same draws on every device); None: fresh randomness."""
+    if isinstance(seed, torch.Generator):
+        return seed
     generator = torch.Generator()
     if seed is None:
         generator.seed()
-    else:  # torch accepts the range of an int64 or a uint64
-        generator.manual_seed(check_int("seed", seed, low=-(2**63), high=2**64))
+    else:
+        generator.manual_seed(seed)
     return generator
 
 
@@ -96,6 +113,9 @@ def check_float_tensor(name: str, value: object) -> Tensor:
         raise TypeError(msg)
     if not value.dtype.is_floating_point:
         msg = f"{name} must have a floating-point dtype, got {value.dtype}; use {name}.float()"
+        raise TypeError(msg)
+    if value.layout != torch.strided:  # sparse tensors have no numpy view, no plain indexing
+        msg = f"{name} must be a dense tensor, got layout {value.layout}; use {name}.to_dense()"
         raise TypeError(msg)
     return value
 
@@ -130,8 +150,9 @@ def check_data(x: object, y: object) -> tuple[Tensor, Tensor]:
     return x, y
 
 
-def check_init(init: object, k: int, name: str = "init") -> list[float]:
-    """Return ``k`` finite floats (starting parameters: a sequence, 1-D tensor or array)."""
+def check_init(init: object, k: int | None, name: str = "init") -> list[float]:
+    """Return ``k`` (None: any number of) finite floats: a sequence, 1-D tensor or array."""
+    count = "" if k is None else f"{k} "
     if isinstance(init, Tensor | np.ndarray):
         if init.ndim != 1:
             raise _fail(ValueError, name, "1-D", init)
@@ -139,8 +160,17 @@ def check_init(init: object, k: int, name: str = "init") -> list[float]:
     elif isinstance(init, list | tuple):
         values = list(init)
     else:
-        raise _fail(TypeError, name, f"a sequence of {k} numbers or a 1-D tensor", init)
-    if len(values) != k:
+        raise _fail(TypeError, name, f"a sequence of {count}numbers or a 1-D tensor", init)
+    if k is not None and len(values) != k:
         msg = f"{name} must have {k} values (one per column of x), got {len(values)}: {init!r}"
         raise ValueError(msg)
     return [check_real(name, v) for v in values]
+
+
+def check_in_range(name: str, value: float, dtype: torch.dtype) -> float:
+    """Return ``value`` if ``dtype`` holds it (a float64 value beyond float16's range does not)."""
+    largest = torch.finfo(dtype).max
+    if abs(value) > largest:
+        msg = f"{name}={value!r} is beyond the range of {dtype} (largest {largest:g})"
+        raise ValueError(msg)
+    return value

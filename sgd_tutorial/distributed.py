@@ -1,14 +1,15 @@
 """Data-parallel minibatch SGD on a ``torch.distributed`` process group.
 
-Each of ``W`` processes (ranks, launched by ``torchrun``) takes a slice of every batch, runs the
-lesson's loop (:func:`sgd_tutorial.optimize._steps`) on it, and before each update averages the
-gradients of all ranks with one ``all_reduce``, as ``DistributedDataParallel`` does. Every rank
+Each of ``W`` processes (ranks, launched by ``torchrun``) takes a slice of every batch, runs
+the lesson's loop (``_steps`` in :mod:`sgd_tutorial.optimize`) on it, and before each update
+averages the gradients of all ranks with one ``all_reduce``, as ``DistributedDataParallel`` does. Every rank
 then makes the same update.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import fields
 from typing import Any
 
 import torch
@@ -16,7 +17,8 @@ import torch.distributed as dist
 from torch import Tensor
 
 from sgd_tutorial._checks import SeedLike
-from sgd_tutorial.optimize import _Run
+from sgd_tutorial.engine import START, Settings
+from sgd_tutorial.optimize import Run
 from sgd_tutorial.records import Fit
 
 
@@ -37,7 +39,7 @@ def _world(group: dist.ProcessGroup | None) -> tuple[int, int]:
 def sgd_distributed(
     x: Tensor,
     y: Tensor,
-    init: object = (-1.0, 1.0),
+    init: object = START,
     *,
     lr: float = 0.1,
     epochs: int = 10,
@@ -64,13 +66,18 @@ def sgd_distributed(
     # Before any rank can raise, the ranks share whether their own checks passed, and their
     # settings: a bad argument then raises the same error on every rank, leaving none waiting.
     rank, world = _world(group)
-    error, settings = None, {}
+    error, shared = None, {}
     try:
-        run = _Run(x, y, init, lr, epochs, batch_size, shuffle, drop_last, momentum, seed, device)
-        if run.batch_size % world:
+        settings = Settings.checked(
+            lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
+            momentum=momentum, seed=seed, device=device,
+        )  # fmt: skip
+        run = Run(x, y, init, settings)
+        if settings.batch_size % world:
             msg = (
-                f"batch_size={run.batch_size} (the global batch) must be a multiple of the world "
-                f"size {world}, so that every rank gets batch_size / {world} rows of each batch"
+                f"batch_size={settings.batch_size} (the global batch) must be a multiple of the "
+                f"world size {world}, so that every rank gets batch_size / {world} rows of each "
+                "batch"
             )
             raise ValueError(msg)
         if dist.get_backend(group) == "nccl" and run.x.device.type != "cuda":
@@ -79,26 +86,21 @@ def sgd_distributed(
                 "pass device='cuda:<local rank>' or use gloo"
             )
             raise ValueError(msg)
-        settings = {
-            "data shape": tuple(run.x.shape),
-            "init": run.start.tolist(),
-            "lr": run.lr,
-            "epochs": run.epochs,
-            "batch_size": run.batch_size,
-            "shuffle": run.shuffle,
-            "drop_last": run.drop_last,
-            "momentum": run.momentum,
-            "seed": None if seed is None else run.generator.get_state().numpy().tobytes(),
-        }
+        # Every setting but the device (each rank has its own); a seed by the state it gives.
+        shared = {f.name: getattr(settings, f.name) for f in fields(settings)}
+        del shared["device"]
+        if seed is not None:
+            shared["seed"] = run.generator.get_state().numpy().tobytes()
+        shared |= {"data shape": tuple(run.x.shape), "init": run.start.tolist()}
     except (TypeError, ValueError) as failed:
         error = failed
     everyone: list[Any] = [None] * world  # (error, settings, draw) of each rank
-    dist.all_gather_object(everyone, (error, settings, secrets.randbits(62)), group=group)
+    dist.all_gather_object(everyone, (error, shared, secrets.randbits(62)), group=group)
     for where, (problem, _, _) in enumerate(everyone):
         if problem is not None:
             msg = f"rank {where} of {world}: {problem}"
             raise type(problem)(msg)
-    differ = [name for name in settings if any(s[name] != settings[name] for _, s, _ in everyone)]
+    differ = [name for name in shared if any(s[name] != shared[name] for _, s, _ in everyone)]
     if differ:
         msg = (
             f"the {world} ranks called sgd_distributed with different values of "

@@ -13,7 +13,9 @@ import torch
 from torch import Tensor
 
 from sgd_tutorial import _checks as check
-from sgd_tutorial import records
+from sgd_tutorial import engine
+from sgd_tutorial.engine import START
+from sgd_tutorial.losses import max_stable_lr
 from sgd_tutorial.records import Fit
 
 _CHUNK_ROWS = 1 << 16  # rows converted to float64 at a time
@@ -22,7 +24,7 @@ _CHUNK_ROWS = 1 << 16  # rows converted to float64 at a time
 def gradient_descent(
     x: Tensor,
     y: Tensor,
-    init: object = (-1.0, 1.0),
+    init: object = START,
     *,
     lr: float = 0.1,
     steps: int = 100,
@@ -40,10 +42,10 @@ def gradient_descent(
     DivergenceError
         On NaN or inf, with the stable bound of ``lr``.
     """
-    x, y, p = records.setup(x, y, init, device)
+    x, y, p = engine.setup(x, y, init, check.check_device(device))
     lr, momentum = check.check_lr(lr), check.check_momentum(momentum)
     steps = check.check_int("steps", steps)
-    params, losses = records.record(x, steps, "steps", steps)
+    params, losses = engine.record(p, steps, "steps", steps)
     # The one shortcut. The full-batch MSE is quadratic in p, so its gradient and value at any
     # p follow exactly from those at one point p* and the Hessian H = (2/n) xᵀx:
     #     g(p) = g* + H d,   loss(p) = L* + d·(g* + g(p)) / 2,   where d = p - p*.
@@ -66,7 +68,7 @@ def gradient_descent(
         g_star += 2 * xc.T @ r / n
         l_star += r @ r / n
     h = 2 * xtx / n
-    v, params[0] = torch.zeros_like(p), p
+    v = torch.zeros_like(p)
     for t in range(steps):
         d = p - star
         g = g_star + h @ d
@@ -74,18 +76,16 @@ def gradient_descent(
         v = momentum * v + g
         p = p - lr * v
         params[t + 1] = p
-    bad = records.first_bad(params[1:], losses)
+    bad = engine.first_bad(params[1:], losses)
     if bad is None:
         return Fit(params.cpu(), losses.cpu(), lr, momentum, n)
     partial = Fit(params[: bad + 1].cpu(), losses[:bad].cpu(), lr, momentum, n)
-    lam_max = float(torch.linalg.eigvalsh(h.cpu())[-1])
-    raise records.diverged(bad, partial, _bound(lr, momentum, lam_max, x.dtype))
+    raise engine.diverged(bad, partial, _bound(lr, momentum, max_stable_lr(x, momentum), p.dtype))
 
 
-def _bound(lr: float, momentum: float, lam_max: float, dtype: torch.dtype) -> str:
+def _bound(lr: float, momentum: float, bound: float, dtype: torch.dtype) -> str:
     """Why full-batch gradient descent diverged: the lr, or (below the bound) the dtype."""
-    bound = (2 + 2 * momentum) / lam_max
     rule = f"{'(2 + 2·momentum)' if momentum else '2'}/λ_max = {bound:.4g}"
     if lr < bound:
-        return f"is below the stable bound {rule}, yet overflowed {dtype}: use a wider dtype"
+        return f"is below the stable bound {rule}, yet overflowed {dtype}: rescale the data"
     return f"is too large for this data: full-batch descent is stable only for lr < {rule}"

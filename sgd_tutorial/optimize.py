@@ -22,9 +22,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from sgd_tutorial import _checks as check
-from sgd_tutorial import records
-from sgd_tutorial._checks import SeedLike
+from sgd_tutorial import engine
+from sgd_tutorial._checks import SeedLike, make_generator
+from sgd_tutorial.engine import START, Settings
 from sgd_tutorial.records import Fit, Step
 
 _CHUNK_ROWS = 1 << 16  # samples per chunk of updates: iter_sgd's memory; one NaN check each
@@ -32,6 +32,7 @@ _COMPILED = True  # use _steps_compiled where it applies (the tests switch it of
 
 Device = str | torch.device | None
 Average = Callable[[Tensor, Tensor, int], tuple[Tensor, Tensor]]  # data-parallel gradients
+Chunk = tuple[int, Tensor, Tensor, Tensor]  # epoch, batches (sample indices), params, losses
 
 
 def _steps(
@@ -63,89 +64,76 @@ def _steps(
 def _jit(function: Callable[..., None]) -> Callable[..., None]:
     # cache=True keeps the machine code beside this file, else in $NUMBA_CACHE_DIR or the
     # user's cache folder (a read-only install); where none is writable, numba cannot cache.
+    # "contract" lets a * b + c be one fused multiply-add: rounded once, and sooner done.
     try:
-        return numba.njit(cache=True)(function)
+        return numba.njit(cache=True, fastmath={"contract"})(function)
     except RuntimeError:
-        return numba.njit(function)  # type: ignore[no-any-return]
+        return numba.njit(fastmath={"contract"})(function)
 
 
 @_jit
-def _steps_compiled(x, y, batches, p, v, lr, momentum, params, losses):  # type: ignore[no-untyped-def]
-    """:func:`_steps` on arrays, looping over rows and columns (array expressions allocate)."""
-    g = np.empty(len(p))
-    for t in range(len(batches)):
-        loss, g[:] = 0.0, 0.0
-        for row in batches[t]:
+def _steps_compiled(x, y, rows, size, p, v, lr, momentum, params, losses):  # type: ignore[no-untyped-def]
+    """:func:`_steps` on arrays, batch ``t`` being ``rows[t * size : (t + 1) * size]``.
+
+    Explicit loops over rows and columns: array expressions (``g[:] = 0`` too) cost more than
+    an update. ``p`` and ``v`` change in place.
+    """
+    g = np.zeros(len(p))
+    for t in range(len(losses)):
+        batch = range(t * size, min((t + 1) * size, len(rows)))
+        loss = 0.0
+        for i in batch:
+            row = rows[i]
             r = -y[row]
             for j in range(len(p)):
                 r += x[row, j] * p[j]
             loss += r * r
             for j in range(len(p)):
                 g[j] += r * x[row, j]
-        losses[t] = loss / len(batches[t])
+        losses[t] = loss / len(batch)
+        scale = 2 / len(batch)  # once per batch: a division per column would delay each update
         for j in range(len(p)):
-            v[j] = momentum * v[j] + 2 * g[j] / len(batches[t])
+            v[j] = momentum * v[j] + scale * g[j]
             p[j] = p[j] - lr * v[j]
             params[t, j] = p[j]
+            g[j] = 0.0
 
 
-class _Run:
-    """An SGD run: its checked settings, and the loop over its epochs, a chunk at a time."""
+class Run:
+    """An SGD run: its data, start and :class:`~sgd_tutorial.engine.Settings`, and its loop."""
 
-    def __init__(
-        self,
-        x: object,
-        y: object,
-        init: object,
-        lr: object,
-        epochs: object,
-        batch_size: object,
-        shuffle: object,
-        drop_last: object,
-        momentum: object,
-        seed: SeedLike,
-        device: Device,
-    ) -> None:
-        self.x, self.y, self.start = records.setup(x, y, init, device)
-        self.lr = check.check_lr(lr)
-        self.momentum = check.check_momentum(momentum)
-        self.epochs = check.check_int("epochs", epochs)
-        self.batch_size = size = check.check_int("batch_size", batch_size, 1)
-        self.shuffle = check.check_flag("shuffle", shuffle)
-        self.drop_last = check.check_flag("drop_last", drop_last)
-        self.seed, self.generator = seed, check.make_generator(seed)
-        n = len(self.x)
-        if self.drop_last and size > n:
+    def __init__(self, x: object, y: object, init: object, settings: Settings) -> None:
+        self.x, self.y, self.start = engine.setup(x, y, init, settings.device)
+        self.settings, self.generator = settings, make_generator(settings.seed)
+        n, size = len(self.x), settings.batch_size
+        if settings.drop_last and size > n:
             msg = f"batch_size must be <= n={n} when drop_last=True, got {size}"
             raise ValueError(msg)
         # Each epoch's chunks: (first row, number of batches, batch size) of about _CHUNK_ROWS.
         full, rest = divmod(n, size)
         per = max(1, _CHUNK_ROWS // size)
         self.chunks = [(i * size, min(per, full - i), size) for i in range(0, full, per)]
-        if rest and not self.drop_last:
+        if rest and not settings.drop_last:
             self.chunks.append((full * size, 1, rest))
-        self.updates = self.epochs * sum(count for _, count, _ in self.chunks)
-
-    def fit(self, params: Tensor, losses: Tensor) -> Fit:
-        """The run so far, as a :class:`Fit` on the CPU."""
-        batching = (self.batch_size, self.epochs, self.shuffle, self.drop_last, self.seed)
-        return Fit(params.cpu(), losses.cpu(), self.lr, self.momentum, *batching)
+        self.updates = settings.epochs * sum(count for _, count, _ in self.chunks)
 
     def loop(
-        self, rank: int = 0, world: int = 1, average: Average | None = None
-    ) -> Iterator[tuple[int, Tensor, Tensor, Tensor]]:
+        self, into: tuple[Tensor, Tensor] | None = None, rank: int = 0, world: int = 1,
+        average: Average | None = None,
+    ) -> Iterator[Chunk]:  # fmt: skip
         """Yield ``(epoch, batches, params, losses)`` per chunk, the last cut at a NaN or inf.
 
-        Data-parallel rank ``rank`` of ``world`` computes on its share of each batch.
+        Updates are recorded ``into`` the run's record (None: a new one per chunk). A
+        data-parallel rank ``rank`` of ``world`` computes on its share of each batch.
         """
-        x, y, p, n = self.x, self.y, self.start.clone(), len(self.x)
-        v = torch.zeros_like(p)
+        x, y, s, n = self.x, self.y, self.settings, len(self.x)
+        p, v, done = self.start.clone(), torch.zeros_like(self.start), 0
         compiled = _COMPILED and average is None and x.device.type == "cpu"
-        compiled = compiled and x.dtype in (torch.float32, torch.float64) and y.dtype == x.dtype
+        compiled = compiled and {x.dtype, y.dtype} <= {torch.float32, torch.float64}
         index = torch.int32 if n < 2**31 else torch.int64  # half the memory of int64
-        for epoch in range(self.epochs):
+        for epoch in range(s.epochs):
             order = None  # in order, each chunk makes its own rows: no index of all n
-            if self.shuffle:
+            if s.shuffle:
                 order = torch.randperm(n, generator=self.generator, dtype=index)
                 if x.device.type == "cuda":  # from pinned memory: queued, not waited for
                     order = order.pin_memory()
@@ -156,42 +144,41 @@ class _Run:
                     rows = torch.arange(first, end, dtype=index, device=x.device)
                 else:
                     rows = order[first:end]
-                batches = rows.view(count, size)
-                params, losses = records.record(x, count)
-                params = params[1:]
-                if compiled:
-                    arrays = (x.numpy(), y.numpy(), batches.numpy(), p.numpy(), v.numpy())
-                    _steps_compiled(
-                        *arrays, self.lr, self.momentum, params.numpy(), losses.numpy()
-                    )
+                if into is None:  # iter_sgd: a record per chunk (row 0, the params before it)
+                    params, losses = engine.record(p, count, "epochs", s.epochs)
+                    params = params[1:]
                 else:
-                    mine = batches[:, size * rank // world : size * (rank + 1) // world]
-                    p, v = _steps(
-                        x, y, mine, p, v, self.lr, self.momentum, params, losses, average
+                    params, losses = (
+                        into[0][done + 1 : done + 1 + count],
+                        into[1][done : done + count],
                     )
-                bad = records.first_bad(params, losses)
-                yield epoch, batches, params[:bad], losses[:bad]
+                if compiled:
+                    arrays = (x.numpy(), y.numpy(), rows.numpy(), size, p.numpy(), v.numpy())
+                    _steps_compiled(*arrays, s.lr, s.momentum, params.numpy(), losses.numpy())
+                else:
+                    batches = rows.view(count, size)
+                    mine = batches[:, size * rank // world : size * (rank + 1) // world]
+                    p, v = _steps(x, y, mine, p, v, s.lr, s.momentum, params, losses, average)
+                bad = engine.first_bad(params, losses)
+                yield epoch, rows.view(count, size), params[:bad], losses[:bad]
                 if bad is not None:
                     return
+                done += count
 
     def run(self, rank: int = 0, world: int = 1, average: Average | None = None) -> Fit:
         """Run every epoch, keeping the whole trajectory."""
-        params, losses = records.record(self.x, self.updates, "epochs", self.epochs)
-        params[0], done = self.start, 0
-        for _, _, chunk_params, chunk_losses in self.loop(rank, world, average):
-            params[done + 1 : done + 1 + len(chunk_losses)] = chunk_params
-            losses[done : done + len(chunk_losses)] = chunk_losses
-            done += len(chunk_losses)
-        fit = self.fit(params[: done + 1], losses[:done])
+        params, losses = engine.record(self.start, self.updates, "epochs", self.settings.epochs)
+        done = sum(len(chunk[3]) for chunk in self.loop((params, losses), rank, world, average))
+        fit = self.settings.fit(params[: done + 1], losses[:done])
         if done < self.updates:
-            raise records.diverged(done, fit)
+            raise engine.diverged(done, fit)
         return fit
 
 
 def sgd(
     x: Tensor,
     y: Tensor,
-    init: object = (-1.0, 1.0),
+    init: object = START,
     *,
     lr: float = 0.1,
     epochs: int = 10,
@@ -208,14 +195,17 @@ def sgd(
     from ``seed`` if ``shuffle``, and with a shorter last batch unless ``drop_last``. Other
     parameters and the result are as in :func:`gradient_descent`.
     """
-    run = _Run(x, y, init, lr, epochs, batch_size, shuffle, drop_last, momentum, seed, device)
-    return run.run()
+    settings = Settings.checked(
+        lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
+        momentum=momentum, seed=seed, device=device,
+    )  # fmt: skip
+    return Run(x, y, init, settings).run()
 
 
 def iter_sgd(
     x: Tensor,
     y: Tensor,
-    init: object = (-1.0, 1.0),
+    init: object = START,
     *,
     lr: float = 0.1,
     epochs: int = 10,
@@ -231,16 +221,19 @@ def iter_sgd(
     Arguments are checked at the call. Updates are computed a chunk at a time: the first comes
     at once, memory does not grow with the run, and stopping early skips the rest.
     """
-    run = _Run(x, y, init, lr, epochs, batch_size, shuffle, drop_last, momentum, seed, device)
-    return _lazy(run)
+    settings = Settings.checked(
+        lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
+        momentum=momentum, seed=seed, device=device,
+    )  # fmt: skip
+    return _lazy(Run(x, y, init, settings))
 
 
-def _lazy(run: _Run) -> Iterator[Step]:
-    done, before = 0, run.start.to(run.x.dtype)
+def _lazy(run: Run) -> Iterator[Step]:
+    done, before = 0, run.start
     for epoch, batches, params, losses in run.loop():
         for t in range(len(losses)):
             yield Step(done + t, epoch, batches[t], params[t], losses[t])
         if len(losses) < len(batches):
-            fit = run.fit(torch.cat([before[None], params]), losses)
-            raise records.diverged(done + len(losses), fit)
+            fit = run.settings.fit(torch.cat([before[None], params]), losses)
+            raise engine.diverged(done + len(losses), fit)
         done, before = done + len(losses), params[-1]

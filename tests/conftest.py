@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from sgd_tutorial import LinearData, make_linear_data
+from sgd_tutorial import Fit, LinearData, gradient_descent, make_linear_data, sgd
 
 DEVICES = [
     pytest.param("cpu", id="cpu"),
@@ -53,6 +53,55 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def data() -> LinearData:
     """The lesson's data: n = 100, coef (3, 2), U(0, 1) noise. Shared: never modify it."""
     return make_linear_data(100, seed=0)
+
+
+@pytest.fixture(scope="session")
+def gd(data: LinearData) -> Fit:
+    """The lesson's full-batch run: lr 0.1, 100 steps from (-1, 1). Shared: never modify it."""
+    return gradient_descent(data.x, data.y, lr=0.1, steps=100)
+
+
+@pytest.fixture(scope="session")
+def mb(data: LinearData) -> Fit:
+    """The lesson's minibatch run: lr 0.1, batches of 5, 2 epochs, seed 0. Never modify it."""
+    return sgd(data.x, data.y, lr=0.1, epochs=2, batch_size=5, seed=0)
+
+
+TorchSGD = Callable[..., tuple[torch.Tensor, torch.Tensor]]
+
+
+def _torch_sgd(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batches: Iterable[torch.Tensor | None],
+    *,
+    lr: float,
+    momentum: float = 0.0,
+    init: tuple[float, ...] = (-1.0, 1.0),
+) -> tuple[torch.Tensor, torch.Tensor]:
+    a = torch.nn.Parameter(torch.tensor(init, dtype=x.dtype))
+    optimizer = torch.optim.SGD([a], lr=lr, momentum=momentum)
+    params, losses = [a.detach().clone()], []
+    for rows in batches:
+        xb, yb = (x, y) if rows is None else (x[rows.long()], y[rows.long()])
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(xb @ a, yb)
+        loss.backward()
+        optimizer.step()
+        params.append(a.detach().clone())
+        losses.append(loss.detach())
+    return torch.stack(params), torch.stack(losses)
+
+
+@pytest.fixture(scope="session")
+def torch_sgd() -> TorchSGD:
+    """The textbook loop, the engine's oracle: autograd and ``torch.optim.SGD`` in x's dtype.
+
+    Called as ``torch_sgd(x, y, batches, lr=..., momentum=..., init=...)``, it makes one update
+    per item of ``batches`` (sample indices, or None for all of them) and returns the
+    parameters (the start, then after each update) and each update's loss.
+    """
+    return _torch_sgd
 
 
 @pytest.fixture(autouse=True)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sgd_tutorial import LinearData, available_devices, make_linear_data, resolve_device
+from sgd_tutorial import LinearData, make_linear_data
 
 
 def test_lesson_layout(data: LinearData) -> None:
@@ -103,39 +104,52 @@ def test_bad_input(kwargs: dict[str, object], error: type[Exception], pattern: s
         make_linear_data(**kwargs)  # type: ignore[arg-type]
 
 
-def test_auto_and_cpu() -> None:
-    auto = resolve_device()
-    assert auto in available_devices()
-    if torch.cuda.is_available():
-        assert auto.type == "cuda"
-    assert resolve_device("cpu") == torch.device("cpu")
-    assert resolve_device(torch.device("cpu")) == torch.device("cpu")
-    assert available_devices()[0] == torch.device("cpu")
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on a machine without CUDA")
-def test_unavailable_cuda_lists_available() -> None:
-    with pytest.raises(
-        ValueError, match=r"device 'cuda' is not available .* available devices: cpu"
-    ):
-        resolve_device("cuda")
-
-
-@pytest.mark.cuda
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_cuda_gets_an_index() -> None:
-    assert resolve_device("cuda").index is not None
+# --- issue 22: values that the dtype cannot hold, and values users naturally pass -------------
 
 
 @pytest.mark.parametrize(
-    ("device", "error", "pattern"),
+    ("kwargs", "pattern"),
     [
-        ("gpu0", ValueError, r"device 'gpu0' is not a device name"),
-        ("cuda:99", ValueError, r"device 'cuda:99' is not available"),
-        (0, TypeError, r"device must be a str or torch\.device, got int"),
-        (None, TypeError, r"device must be a str or torch\.device, got NoneType"),
+        # float16's largest value is 65504: these used to come back as inf, or as uniform_'s
+        # RuntimeError ("from is out of bounds for c10::Half").
+        ({"coef": (1e5, 0.0)}, r"coef=100000\.0 is beyond the range of torch\.float16"),
+        ({"coef": (6e4, 6e4)}, r"y = x @ coef \+ noise overflows torch\.float16"),
+        ({"noise_scale": 1e6}, r"y = x @ coef \+ noise overflows torch\.float16"),
+        ({"low": -1e5}, r"low=-100000\.0 is beyond the range of torch\.float16"),
+        ({"high": 7e4}, r"high=70000\.0 is beyond the range of torch\.float16"),
+        ({"low": -4e4, "high": 4e4}, r"high - low must be within the range of torch\.float16"),
     ],
 )
-def test_bad_device(device: object, error: type[Exception], pattern: str) -> None:
-    with pytest.raises(error, match=pattern):
-        resolve_device(device)  # type: ignore[arg-type]
+def test_values_beyond_the_dtype_are_refused(kwargs: dict[str, object], pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        make_linear_data(10, seed=0, dtype=torch.float16, **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_range_check_follows_the_dtype() -> None:
+    # The same values fit float32; a span beyond float32's largest value (3.4e38) does not.
+    wide = make_linear_data(10, coef=(1e5, 0.0), low=-1e5, high=1e5, seed=0)
+    assert bool(torch.isfinite(wide.y).all())
+    with pytest.raises(ValueError, match=r"high - low must be within the range of torch\.float32"):
+        make_linear_data(10, low=-3e38, high=3e38, seed=0)
+    with pytest.raises(ValueError, match=r"y = x @ coef \+ noise overflows torch\.float32"):
+        make_linear_data(10, coef=(3e38, 3e38), seed=0)
+
+
+@pytest.mark.parametrize("coef", [torch.tensor(3.0), np.array(3.0)], ids=["tensor", "array"])
+def test_a_scalar_coef_is_named(coef: object) -> None:
+    with pytest.raises(ValueError, match=r"coef must be 1-D, got (tensor\(3\.\)|array\(3\.\))"):
+        make_linear_data(10, coef=coef)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "n", [np.array([5]), torch.tensor([5]), np.array([[5]])], ids=["array", "tensor", "2d"]
+)
+def test_n_as_a_one_element_array_is_named(n: object) -> None:
+    with pytest.raises(TypeError, match=r"n must be an integer, got an array of shape"):
+        make_linear_data(n)  # type: ignore[arg-type]
+
+
+def test_0_dim_n_and_seed_work() -> None:
+    expected = make_linear_data(5, seed=3)
+    got = make_linear_data(np.int64(5), seed=torch.tensor(3))  # type: ignore[arg-type]
+    assert torch.equal(got.x, expected.x)

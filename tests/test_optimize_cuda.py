@@ -4,7 +4,7 @@ Every test here is skipped without a CUDA GPU.
 
 What may synchronise is by design: checking the data (``check_data`` reads every value once),
 moving the starting point and the data to the device, the divergence check once per chunk of
-updates (``records.first_bad``, the one deliberate sync while training) and copying the
+updates (``engine.first_bad``, the one deliberate sync while training) and copying the
 trajectory back at the end. Everything between those, the torch loop (``_steps``) and the
 per-epoch shuffling, must queue work on the GPU without waiting for it. The tests run exactly
 those parts under ``torch.cuda.set_sync_debug_mode("error")``, which turns any synchronising
@@ -19,15 +19,16 @@ from contextlib import contextmanager, nullcontext
 import pytest
 import torch
 
-import sgd_tutorial.optimize as engine
 from sgd_tutorial import (
     DivergenceError,
+    engine,
     gradient_descent,
     iter_sgd,
     make_linear_data,
-    records,
+    optimize,
     sgd,
 )
+from sgd_tutorial.engine import Settings
 
 pytestmark = [
     pytest.mark.cuda,
@@ -66,12 +67,12 @@ def test_the_torch_loop_does_not_sync(momentum: float) -> None:
         batches = rows.view(count, size)
         p = torch.tensor([-1.0, 1.0], dtype=torch.float64, device=device)
         v = torch.zeros_like(p)
-        params = torch.empty(count, 2, device=device)
-        losses = torch.empty(count, device=device)
+        params = torch.empty(count, 2, dtype=torch.float64, device=device)
+        losses = torch.empty(count, dtype=torch.float64, device=device)
         if device == CUDA:
             torch.cuda.synchronize()
         with sync_debug("error") if device == CUDA else nullcontext():
-            p, v = engine._steps(x, y, batches, p, v, 0.1, momentum, params, losses)
+            p, v = optimize._steps(x, y, batches, p, v, 0.1, momentum, params, losses)
         return params.cpu(), losses.cpu(), p.cpu()
 
     run(CUDA)  # warm-up: first-use set-up (cuBLAS handle, kernel loading) stays outside
@@ -86,39 +87,28 @@ def test_sgd_epochs_sync_only_in_the_divergence_check(
 ) -> None:
     # Small chunks, so an epoch has several, and n not a multiple of the batch, so there is a
     # last, smaller batch; two epochs, so a second permutation is drawn and uploaded mid-run.
-    monkeypatch.setattr(engine, "_CHUNK_ROWS", 256)
+    monkeypatch.setattr(optimize, "_CHUNK_ROWS", 256)
     checked: list[int] = []
-    divergence_check = records.first_bad
+    divergence_check = engine.first_bad
 
     def check_allowing_sync(params: torch.Tensor, losses: torch.Tensor) -> int | None:
         checked.append(len(losses))
         with sync_debug("default"):
             return divergence_check(params, losses)
 
-    monkeypatch.setattr(records, "first_bad", check_allowing_sync)
+    monkeypatch.setattr(engine, "first_bad", check_allowing_sync)
     data = make_linear_data(1000, seed=0)
     settings = {"lr": 0.1, "epochs": 2, "batch_size": 32, "momentum": 0.5, "seed": 0}
     # Warm-up: first-use set-up (cuBLAS handle, kernels, pinned memory pool) stays outside.
     sgd(data.x, data.y, device=CUDA, shuffle=shuffle, drop_last=drop_last, **settings)  # type: ignore[arg-type]
     checked.clear()
-    run = engine._Run(
-        data.x,
-        data.y,
-        (-1.0, 1.0),
-        settings["lr"],
-        settings["epochs"],
-        settings["batch_size"],
-        shuffle,
-        drop_last,
-        settings["momentum"],
-        settings["seed"],
-        CUDA,
-    )
+    given = settings | {"shuffle": shuffle, "drop_last": drop_last, "device": CUDA}
+    run = optimize.Run(data.x, data.y, (-1.0, 1.0), Settings.checked(**given))
     torch.cuda.synchronize()
     with sync_debug("error"):
         chunks = list(run.loop())  # each chunk's buffers stay on the GPU
-    params = torch.cat([run.start[None].to(run.x.dtype), *(chunk[2] for chunk in chunks)])
-    fit = run.fit(params, torch.cat([chunk[3] for chunk in chunks]))  # copies back: a sync
+    params = torch.cat([run.start[None], *(chunk[2] for chunk in chunks)])
+    fit = run.settings.fit(params, torch.cat([chunk[3] for chunk in chunks]))  # a sync
 
     per_epoch = 1000 // 32 + (0 if drop_last else 1)
     assert fit.steps == 2 * per_epoch
@@ -145,7 +135,7 @@ def test_sgd_agrees_with_the_cpu(dtype: torch.dtype) -> None:
     kwargs = {"lr": 0.05, "epochs": 3, "batch_size": 64, "momentum": 0.9, "seed": 3}
     cpu = sgd(data.x, data.y, **kwargs)  # type: ignore[arg-type]
     gpu = sgd(data.x.to(CUDA), data.y.to(CUDA), **kwargs)  # type: ignore[arg-type]
-    assert gpu.params.dtype == dtype
+    assert gpu.params.dtype == torch.float64  # whatever the data's dtype
     tol = (
         {"rtol": 1e-5, "atol": 1e-6} if dtype == torch.float32 else {"rtol": 1e-10, "atol": 1e-12}
     )

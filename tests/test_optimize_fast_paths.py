@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 
-import sgd_tutorial.optimize as engine
-from sgd_tutorial import gradient_descent, iter_sgd, make_linear_data, sgd
+from sgd_tutorial import Fit, gradient_descent, iter_sgd, make_linear_data, optimize, sgd
 
 BATCHINGS = [
     {"batch_size": 7},  # 103 = 14 x 7 + a short batch of 5
@@ -30,10 +29,10 @@ BATCHINGS = [
 ]
 
 
-def _both(monkeypatch: pytest.MonkeyPatch, **kwargs: object) -> tuple[engine.Fit, engine.Fit]:
+def _both(monkeypatch: pytest.MonkeyPatch, **kwargs: object) -> tuple[Fit, Fit]:
     data = make_linear_data(103, seed=4, dtype=torch.float64)
     compiled = sgd(data.x, data.y, seed=5, **kwargs)  # type: ignore[arg-type]
-    monkeypatch.setattr(engine, "_COMPILED", False)
+    monkeypatch.setattr(optimize, "_COMPILED", False)
     plain = sgd(data.x, data.y, seed=5, **kwargs)  # type: ignore[arg-type]
     return compiled, plain
 
@@ -49,15 +48,26 @@ def test_compiled_loop_matches_the_torch_loop(
     torch.testing.assert_close(compiled.losses, plain.losses, rtol=1e-12, atol=1e-12)
 
 
-def test_compiled_loop_float32_and_small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("x_dtype", "y_dtype"),
+    [
+        (torch.float32, torch.float32),
+        (torch.float32, torch.float64),
+        (torch.float64, torch.float32),
+    ],
+)
+def test_compiled_loop_other_dtypes_and_small_chunks(
+    monkeypatch: pytest.MonkeyPatch, x_dtype: torch.dtype, y_dtype: torch.dtype
+) -> None:
     data = make_linear_data(103, seed=4)
-    monkeypatch.setattr(engine, "_CHUNK_ROWS", 16)  # many chunks per epoch
-    compiled = sgd(data.x, data.y, epochs=2, batch_size=3, momentum=0.5, seed=1)
-    monkeypatch.setattr(engine, "_COMPILED", False)
-    plain = sgd(data.x, data.y, epochs=2, batch_size=3, momentum=0.5, seed=1)
-    # Both accumulate in float64 and round only what they record to float32.
-    torch.testing.assert_close(compiled.params, plain.params, rtol=1e-6, atol=1e-6)
-    torch.testing.assert_close(compiled.losses, plain.losses, rtol=1e-6, atol=1e-6)
+    x, y = data.x.to(x_dtype), data.y.to(y_dtype)
+    monkeypatch.setattr(optimize, "_CHUNK_ROWS", 16)  # many chunks per epoch
+    compiled = sgd(x, y, epochs=2, batch_size=3, momentum=0.5, seed=1)
+    monkeypatch.setattr(optimize, "_COMPILED", False)
+    plain = sgd(x, y, epochs=2, batch_size=3, momentum=0.5, seed=1)
+    # Both read x and y as they are, and compute and record in float64.
+    torch.testing.assert_close(compiled.params, plain.params, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(compiled.losses, plain.losses, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("compiled", [True, False])
@@ -66,7 +76,7 @@ def test_full_batch_shortcut_matches_the_plain_loop(
     monkeypatch: pytest.MonkeyPatch, compiled: bool, momentum: float
 ) -> None:
     data = make_linear_data(300, coef=(1.0, -2.0, 0.5), seed=3, dtype=torch.float64)
-    monkeypatch.setattr(engine, "_COMPILED", compiled)
+    monkeypatch.setattr(optimize, "_COMPILED", compiled)
     gd = gradient_descent(data.x, data.y, [0.0, 0.0, 0.0], lr=0.3, steps=60, momentum=momentum)
     loop = sgd(data.x, data.y, [0.0, 0.0, 0.0], lr=0.3, epochs=60, batch_size=300,
                shuffle=False, momentum=momentum)  # fmt: skip
@@ -76,7 +86,7 @@ def test_full_batch_shortcut_matches_the_plain_loop(
 
 def test_iter_sgd_runs_the_same_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     data = make_linear_data(50, seed=0)
-    monkeypatch.setattr(engine, "_CHUNK_ROWS", 8)
+    monkeypatch.setattr(optimize, "_CHUNK_ROWS", 8)
     fit = sgd(data.x, data.y, epochs=2, batch_size=3, seed=0)
     steps = list(iter_sgd(data.x, data.y, epochs=2, batch_size=3, seed=0))
     assert torch.equal(torch.stack([s.params for s in steps]), fit.params[1:])
@@ -84,11 +94,11 @@ def test_iter_sgd_runs_the_same_loop(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 SCRIPT = """
-import sgd_tutorial.optimize as engine
+from sgd_tutorial import optimize
 from sgd_tutorial import make_linear_data, sgd
 data = make_linear_data(20, seed=0)
 sgd(data.x, data.y, epochs=1, seed=0)
-print(sum(engine._steps_compiled.stats.cache_hits.values()))
+print(sum(optimize._steps_compiled.stats.cache_hits.values()))
 """
 
 
@@ -106,7 +116,7 @@ def _run(package: Path, env: dict[str, str]) -> str:
 
 @pytest.mark.slow
 def test_compilation_is_cached(tmp_path: Path) -> None:
-    root = Path(engine.__file__).parent.parent
+    root = Path(optimize.__file__).parent.parent
     cache = tmp_path / "numba-cache"
     env = {"NUMBA_CACHE_DIR": str(cache)}
     assert _run(root, env) == "0"  # compiled, and written to the cache
@@ -117,7 +127,7 @@ def test_compilation_is_cached(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_an_unwritable_install_caches_in_the_users_folder(tmp_path: Path) -> None:
     copy = tmp_path / "site"
-    shutil.copytree(Path(engine.__file__).parent, copy / "sgd_tutorial",
+    shutil.copytree(Path(optimize.__file__).parent, copy / "sgd_tutorial",
                     ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
     # A file where the cache folder would go: no cache beside the code, even for root (who
     # may write to read-only folders), as in a read-only site-packages.

@@ -187,7 +187,7 @@ def test_plots_take_data_that_requires_grad_or_is_on_a_device(device: str, gd: F
     plot_data(x, y)
     plot_fit(x, y, gd.coef.to(device).requires_grad_())
     plot_landscape(x, y, gd)
-    plot_losses(gd, minimum=mse(x @ gd.coef.to(device), y))
+    plot_losses(gd, minimum=mse(x @ gd.coef.to(x), y))
     assert len(plt.gca().get_lines()) >= 2
 
 
