@@ -50,25 +50,37 @@ class Settings:
 def setup(
     x: object, y: object, init: object, device: torch.device | None
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """Checked data on its device, and the start in the dtype of the record (:func:`record`)."""
+    """Checked data on its device, and the start in the loop's dtype: float64 (MPS: float32)."""
     x, y = check.check_data(x, y)
     target = x.device if device is None else device
     dtype = torch.float32 if target.type == "mps" else torch.float64  # MPS has no float64
     values = check.check_init(init, x.shape[1])
-    for value in values:
-        check.check_in_range("init", value, dtype)
+    for value in values:  # the start is recorded too, in the data's precision
+        check.check_in_range("init", value, params_dtype(x, y))
     return x.to(target), y.to(target), torch.tensor(values, dtype=dtype, device=target)
 
 
-def record(start: Tensor, steps: int, name: str, value: object) -> tuple[Tensor, Tensor]:
-    """Room for the start and ``steps`` updates' parameters and losses, in the start's dtype.
+def params_dtype(x: Tensor, y: Tensor) -> torch.dtype:
+    """The dtype a fit's parameters are recorded in: the wider of x's and y's, at least float32.
 
-    float64 (MPS: float32) whatever the data's dtype: the loop computes in it, and a loss or
-    parameter that float16 or float32 cannot hold is still recorded, not turned into inf.
-    ``name=value`` is the argument that asked for the steps, named if they cannot fit.
+    As precise as the data (float32 rounds float64 targets offset by 1e8 by up to 4, so the
+    wider dtype wins), and ``x @ fit.coef`` works as it is.
+    """
+    return torch.promote_types(torch.promote_types(x.dtype, y.dtype), torch.float32)
+
+
+def record(
+    start: Tensor, steps: int, name: str, value: object, dtype: torch.dtype
+) -> tuple[Tensor, Tensor]:
+    """Room for the start and ``steps`` updates' parameters (in ``dtype``) and losses.
+
+    The losses are recorded in the start's dtype, the loop's (float64; MPS: float32): a loss
+    of float32 data can be beyond float32's range (data near 1e20) or below its precision
+    (near 1e-23) while the run is fine. ``name=value`` is the argument that asked for the
+    steps, named if they cannot fit.
     """
     try:
-        params = torch.empty(steps + 1, len(start), dtype=start.dtype, device=start.device)
+        params = torch.empty(steps + 1, len(start), dtype=dtype, device=start.device)
         losses = torch.empty(steps, dtype=start.dtype, device=start.device)
     except (RuntimeError, TypeError, MemoryError):
         msg = f"{name}={value} means {steps} updates, too many to record: use iter_sgd"

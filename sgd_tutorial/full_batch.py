@@ -45,7 +45,7 @@ def gradient_descent(
     x, y, p = engine.setup(x, y, init, check.check_device(device))
     lr, momentum = check.check_lr(lr), check.check_momentum(momentum)
     steps = check.check_int("steps", steps)
-    params, losses = engine.record(p, steps, "steps", steps)
+    params, losses = engine.record(p, steps, "steps", steps, engine.params_dtype(x, y))
     # The one shortcut. The full-batch MSE is quadratic in p, so its gradient and value at any
     # p follow exactly from those at one point p* and the Hessian H = (2/n) xᵀx:
     #     g(p) = g* + H d,   loss(p) = L* + d·(g* + g(p)) / 2,   where d = p - p*.

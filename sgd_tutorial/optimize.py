@@ -104,6 +104,7 @@ class Run:
 
     def __init__(self, x: object, y: object, init: object, settings: Settings) -> None:
         self.x, self.y, self.start = engine.setup(x, y, init, settings.device)
+        self.dtype = engine.params_dtype(self.x, self.y)  # of the recorded parameters
         self.settings, self.generator = settings, make_generator(settings.seed)
         n, size = len(self.x), settings.batch_size
         if settings.drop_last and size > n:
@@ -145,7 +146,7 @@ class Run:
                 else:
                     rows = order[first:end]
                 if into is None:  # iter_sgd: a record per chunk (row 0, the params before it)
-                    params, losses = engine.record(p, count, "epochs", s.epochs)
+                    params, losses = engine.record(p, count, "epochs", s.epochs, self.dtype)
                     params = params[1:]
                 else:
                     params, losses = (
@@ -167,7 +168,8 @@ class Run:
 
     def run(self, rank: int = 0, world: int = 1, average: Average | None = None) -> Fit:
         """Run every epoch, keeping the whole trajectory."""
-        params, losses = engine.record(self.start, self.updates, "epochs", self.settings.epochs)
+        s = self.settings
+        params, losses = engine.record(self.start, self.updates, "epochs", s.epochs, self.dtype)
         done = sum(len(chunk[3]) for chunk in self.loop((params, losses), rank, world, average))
         fit = self.settings.fit(params[: done + 1], losses[:done])
         if done < self.updates:
@@ -229,7 +231,7 @@ def iter_sgd(
 
 
 def _lazy(run: Run) -> Iterator[Step]:
-    done, before = 0, run.start
+    done, before = 0, run.start.to(run.dtype)
     for epoch, batches, params, losses in run.loop():
         for t in range(len(losses)):
             yield Step(done + t, epoch, batches[t], params[t], losses[t])

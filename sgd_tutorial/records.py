@@ -41,9 +41,11 @@ class _ByValue:
 class Fit(_ByValue):
     """A fit: its trajectory, on the CPU, and its settings.
 
-    ``params``: the start, then the parameters after each update; ``losses``: each update's
-    batch loss, before it; both float64 (float32 from MPS, which has no float64). Full-batch
-    runs have ``epochs=None``. Fits are equal when their values are.
+    ``params``: the start, then the parameters after each update, in the data's precision (the
+    wider of x's and y's dtypes, at least float32: ``x @ fit.coef`` works); ``losses``: each
+    update's batch loss, before it, in the loop's float64 (float32 from MPS, which has no
+    float64), exact even where the data's dtype could not hold it. Full-batch runs have
+    ``epochs=None``. Fits are equal when their values are.
     """
 
     params: Tensor

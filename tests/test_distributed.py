@@ -129,7 +129,8 @@ def test_every_rank_matches_single_process_sgd(ranks: list[dict[str, Any]], name
     x, y, kwargs = _data(CASES[name.split("/", maxsplit=1)[0]])
     single = sgd(x, y, **kwargs)
     for result in ranks:
-        assert result[name]["params"].dtype == torch.float64  # whatever x's dtype
+        assert result[name]["params"].dtype == x.dtype  # the data's precision
+        assert result[name]["losses"].dtype == torch.float64  # the loop's
         torch.testing.assert_close(result[name]["params"], single.params, rtol=0, atol=1e-5)
         torch.testing.assert_close(result[name]["losses"], single.losses, rtol=0, atol=1e-5)
     # All ranks apply the same all-reduced statistics, so they agree to the last bit.

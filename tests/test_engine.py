@@ -1,4 +1,4 @@
-"""What every fit shares: settings checked once, the start and record in float64, NaN checks."""
+"""What every fit shares: settings checked once, the start and record, the NaN checks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from sgd_tutorial import gradient_descent, iter_sgd, sgd, sgd_distributed
-from sgd_tutorial.engine import START, Settings, first_bad, record, setup
+from sgd_tutorial.engine import START, Settings, first_bad, params_dtype, record, setup
 
 GIVEN = {
     "lr": 0.1, "epochs": 2, "batch_size": 5, "shuffle": True, "drop_last": False,
@@ -69,22 +69,42 @@ def test_each_setting_names_itself(
         Settings.checked(**(GIVEN | {name: value}))
 
 
-@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
-def test_the_start_and_record_are_float64_whatever_the_data(dtype: torch.dtype) -> None:
-    x, y = torch.ones(4, 2, dtype=dtype), torch.zeros(4, dtype=dtype)
-    _, _, start = setup(x, y, (1e39, -1.0), None)  # beyond float16's and float32's range
-    assert start.dtype == torch.float64
-    assert start.tolist() == [1e39, -1.0]
-    params, losses = record(start, 3, "steps", 3)
-    assert (params.dtype, losses.dtype) == (torch.float64, torch.float64)
+@pytest.mark.parametrize(
+    ("x_dtype", "y_dtype", "recorded"),
+    [
+        (torch.float16, torch.float16, torch.float32),  # at least float32
+        (torch.bfloat16, torch.float32, torch.float32),
+        (torch.float32, torch.float32, torch.float32),  # so that x @ fit.coef works
+        (torch.float32, torch.float64, torch.float64),  # the wider of the data's dtypes
+        (torch.float64, torch.float32, torch.float64),
+    ],
+)
+def test_params_in_the_datas_precision_losses_and_start_in_float64(
+    x_dtype: torch.dtype, y_dtype: torch.dtype, recorded: torch.dtype
+) -> None:
+    x, y = torch.ones(4, 2, dtype=x_dtype), torch.zeros(4, dtype=y_dtype)
+    _, _, start = setup(x, y, (3e38, -1.0), None)  # beyond float16's range, within float32's
+    assert start.dtype == torch.float64  # the loop's
+    assert start.tolist() == [3e38, -1.0]
+    assert params_dtype(x, y) == recorded
+    params, losses = record(start, 3, "steps", 3, recorded)
+    assert (params.dtype, losses.dtype) == (recorded, torch.float64)
     assert params.shape == (4, 2)
-    assert params[0].tolist() == [1e39, -1.0]
+    assert params[0].tolist() == start.to(recorded).tolist()
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.float32])
+def test_a_start_the_record_cannot_hold_is_refused(dtype: torch.dtype) -> None:
+    x, y = torch.ones(4, 2, dtype=dtype), torch.zeros(4, dtype=dtype)
+    with pytest.raises(ValueError, match=r"init=1e\+39 is beyond the range of torch\.float32"):
+        setup(x, y, (1e39, -1.0), None)
+    setup(x.double(), y, (1e39, -1.0), None)  # float64 data: its fit is recorded in float64
 
 
 def test_a_record_too_large_names_the_argument() -> None:
     start = torch.zeros(2, dtype=torch.float64)
     with pytest.raises(ValueError, match=r"epochs=10\*\*20 means 100000000000000000000 updates"):
-        record(start, 10**20, "epochs", "10**20")
+        record(start, 10**20, "epochs", "10**20", torch.float64)
 
 
 def test_first_bad() -> None:

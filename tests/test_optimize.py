@@ -40,7 +40,7 @@ def test_sgd_reaches_least_squares(data: LinearData) -> None:
     for seed in range(5):
         fit = sgd(data.x, data.y, lr=0.1, epochs=10, batch_size=5, seed=seed)
         assert fit.steps == 200
-        assert float(mse(x @ fit.coef, y)) - floor < 0.03
+        assert float(mse(x @ fit.coef.double(), y)) - floor < 0.03
         assert float((fit.coef - best).abs().max()) < 0.25
     small_lr = sgd(data.x, data.y, lr=0.02, epochs=200, batch_size=10, seed=0)
     assert float((small_lr.coef - best).abs().max()) < 0.03
@@ -82,8 +82,9 @@ def test_sgd_matches_torch_optim_float32(momentum: float, torch_sgd: TorchSGD) -
     params, losses = torch_sgd(
         data.x, data.y, batches_of(data.x, data.y, **kwargs), lr=0.1, momentum=momentum
     )
-    # torch's float32 arithmetic rounds at every step; ours computes and records in float64.
-    torch.testing.assert_close(fit.params, params.double(), atol=1e-6, rtol=1e-6)
+    # torch's float32 arithmetic rounds at every step; ours computes in float64, records the
+    # parameters in the data's float32 and the losses in float64.
+    torch.testing.assert_close(fit.params, params, atol=1e-6, rtol=1e-6)
     torch.testing.assert_close(fit.losses, losses.double(), atol=1e-5, rtol=1e-5)
 
 
@@ -194,10 +195,11 @@ def test_inputs_are_not_modified(data: LinearData) -> None:
 def test_more_features_and_dtypes() -> None:
     data = make_linear_data(400, coef=(1.0, -2.0, 0.5, 3.0), noise="none", seed=0)
     fit = gradient_descent(data.x, data.y, init=[0.0] * 4, lr=0.5, steps=2000)
-    torch.testing.assert_close(fit.coef, data.coef.double(), atol=1e-4, rtol=0)
+    torch.testing.assert_close(fit.coef, data.coef, atol=1e-4, rtol=0)
     half = make_linear_data(100, seed=0, dtype=torch.bfloat16)
     fit16 = sgd(half.x, half.y, seed=0)
-    assert fit16.params.dtype == fit16.losses.dtype == torch.float64  # whatever x's dtype
+    assert fit16.params.dtype == torch.float32  # the data's precision, at least float32
+    assert fit16.losses.dtype == torch.float64  # the loop's
     assert abs(float(fit16.coef[0]) - 3.0) < 0.5
 
 
@@ -373,7 +375,7 @@ def test_float16_targets_near_300_do_not_overflow() -> None:
         gradient_descent(half.x, half.y, lr=0.5, steps=200),
         sgd(half.x, half.y, lr=0.05, epochs=5, seed=0),
     ):
-        assert fit.params.dtype == torch.float64
+        assert (fit.params.dtype, fit.losses.dtype) == (torch.float32, torch.float64)
         assert bool(torch.isfinite(fit.losses).all())
         assert float(fit.losses[0]) > 65504  # more than float16 holds
         assert abs(float(fit.coef[1]) - 300.5) < 2
@@ -438,7 +440,7 @@ def _iter_sgd(
     x: torch.Tensor, y: torch.Tensor, init: list[float], lr: float, epochs: int
 ) -> Record:
     steps = list(iter_sgd(x, y, init, lr=lr, epochs=epochs, batch_size=len(x), shuffle=False))
-    start = torch.tensor(init, dtype=torch.float64)
+    start = torch.tensor(init, dtype=steps[0].params.dtype)
     return torch.stack([start, *(s.params for s in steps)]), torch.stack([s.loss for s in steps])
 
 
@@ -471,20 +473,40 @@ def test_each_recorded_loss_is_that_of_the_recorded_parameters(
 
 
 @pytest.mark.parametrize("fit", FITS.values(), ids=FITS.keys())
+@pytest.mark.parametrize("scale", [1e20, 1e-23], ids=["near-1e20", "near-1e-23"])
+def test_float32_data_whose_losses_float32_cannot_hold(
+    data: LinearData, fit: Callable[..., Record], scale: float
+) -> None:
+    # Used to raise a DivergenceError at step 0 blaming the lr (1e20), or record a loss 53 %
+    # off (1e-23). The parameters are float32, as the data; the losses float64, as the loop.
+    x, y = data.x * scale, data.y * scale
+    start = least_squares(x.double(), y.double()) * 0.999
+    params, losses = fit(x, y, start.tolist(), 0.5 * max_stable_lr(x), 3)
+    assert (params.dtype, losses.dtype) == (torch.float32, torch.float64)
+    for t, loss in enumerate(losses.tolist()):  # params[t] is the loop's p_t, rounded to float32
+        exact = float(mse(x.double() @ params[t].double(), y.double()))
+        assert math.isclose(loss, exact, rel_tol=1e-4), t
+
+
+@pytest.mark.parametrize("fit", FITS.values(), ids=FITS.keys())
 def test_float16_x_with_targets_near_1e5(data: LinearData, fit: Callable[..., Record]) -> None:
     # Used to raise a DivergenceError blaming the lr: the intercept overflowed float16.
     x, y = data.x.half(), data.y + 1e5
     params, _ = fit(x, y, [0.0, 0.0], 0.5, 100)
     best = least_squares(x.double(), y.double())
-    torch.testing.assert_close(params[-1], best, rtol=1e-6, atol=0)
+    assert params.dtype == torch.float32  # y's: wider than x's float16
+    torch.testing.assert_close(params[-1].double(), best, rtol=1e-6, atol=0)
 
 
 @pytest.mark.parametrize("fit", FITS.values(), ids=FITS.keys())
-def test_a_start_beyond_float32_is_recorded_as_given(
+def test_a_start_beyond_the_records_dtype_is_refused(
     data: LinearData, fit: Callable[..., Record]
 ) -> None:
-    params, losses = fit(data.x, data.y, [1e39, -1e40], 1e-90, 1)
-    assert params[0].tolist() == [1e39, -1e40]  # it used to be [inf, -inf], with no error
+    # It used to be recorded as [inf, -inf], with no error.
+    with pytest.raises(ValueError, match=r"init=1e\+39 is beyond the range of torch\.float32"):
+        fit(data.x, data.y, [1e39, -1e40], 1e-90, 1)
+    params, losses = fit(data.x.double(), data.y, [1e39, -1e40], 1e-90, 1)  # float64 data
+    assert params[0].tolist() == [1e39, -1e40]
     assert bool(torch.isfinite(losses).all())  # about 1e80
 
 

@@ -135,7 +135,7 @@ def test_sgd_agrees_with_the_cpu(dtype: torch.dtype) -> None:
     kwargs = {"lr": 0.05, "epochs": 3, "batch_size": 64, "momentum": 0.9, "seed": 3}
     cpu = sgd(data.x, data.y, **kwargs)  # type: ignore[arg-type]
     gpu = sgd(data.x.to(CUDA), data.y.to(CUDA), **kwargs)  # type: ignore[arg-type]
-    assert gpu.params.dtype == torch.float64  # whatever the data's dtype
+    assert (gpu.params.dtype, gpu.losses.dtype) == (dtype, torch.float64)  # as on the CPU
     tol = (
         {"rtol": 1e-5, "atol": 1e-6} if dtype == torch.float32 else {"rtol": 1e-10, "atol": 1e-12}
     )

@@ -44,8 +44,8 @@ def test_fits_differ_by_any_field(gd: Fit) -> None:
     changed = [
         Fit(gd.params.clone(), gd.losses.clone(), gd.lr * 2, gd.momentum, gd.batch_size),
         Fit(gd.params[:-1], gd.losses[:-1], gd.lr, gd.momentum, gd.batch_size),
-        Fit(gd.params.float(), gd.losses, gd.lr, gd.momentum, gd.batch_size),  # other dtype
-        Fit(gd.params + 1e-12, gd.losses, gd.lr, gd.momentum, gd.batch_size),
+        Fit(gd.params.double(), gd.losses, gd.lr, gd.momentum, gd.batch_size),  # other dtype
+        Fit(gd.params.nextafter(gd.params + 1), gd.losses, gd.lr, gd.momentum, gd.batch_size),
         Fit(gd.params, gd.losses, gd.lr, gd.momentum, gd.batch_size, seed=0),
     ]
     same = Fit(gd.params.clone(), gd.losses.clone(), gd.lr, gd.momentum, gd.batch_size)
