@@ -120,8 +120,9 @@ assert large[-1] > large[0], "at lr 1.05 the loss should grow"
 #
 # Divergence, caught
 # ------------------
-# Push the rate further and the numbers grow until float32 can no longer hold them: the loss
-# becomes ``inf``, then ``nan``. :func:`~sgd_tutorial.gradient_descent` checks for that and
+# Push the rate further and the parameters grow until float32, the precision of the data and
+# so of the fit's recorded parameters, can no longer hold them: they become ``inf``.
+# :func:`~sgd_tutorial.gradient_descent` checks for that and
 # raises :class:`~sgd_tutorial.DivergenceError`, whose message (printed below) names the
 # update and the stable bound we derive further down. It carries the run up to its last finite
 # step in ``err.fit``, so we can look at what went wrong: which of the two parameters ran
@@ -150,7 +151,7 @@ for j, name in enumerate(("slope", "intercept")):
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 3.6))
 plot_losses(diverged.fit, labels=["lr 1.5"], ax=left)
-left.set_title("The loss until it overflows")
+left.set_title("The loss until float32 overflows")
 intercept = diverged.fit.params[:, 1].double().numpy()
 right.plot(intercept, ".-", lw=0.8)
 right.set_yscale("symlog", linthresh=1.0)
@@ -304,10 +305,11 @@ assert worst["too large"] > 1, "1.05 should diverge"
 # -------------------------------------------------------
 # At :math:`\eta = 0.9 \times 2/\lambda_{\max}` the top direction shrinks by
 # :math:`|1 - 1.8| = 0.8` per step; at :math:`1.1\times` it grows by :math:`1.2`. We can also
-# predict *when* the run with the larger rate blows up. Its loss is roughly
-# :math:`\mathrm{MSE}_{\min} + \tfrac12 \lambda_{\max} c^2 g^{2t}`, where :math:`c` is the
-# starting error along the top eigenvector and :math:`g` the growth factor, and the float32
-# loss overflows when that passes the largest float32 number. Overflow takes hundreds of
+# predict *when* the run with the larger rate blows up. After :math:`t` updates its error
+# along the top eigenvector is :math:`c\,g^{t}`, where :math:`c` is the starting error along
+# it and :math:`g` the growth factor; nearly all of it is the intercept's (the eigenvector's
+# intercept part, :math:`v_1`, is above 0.99), so the float32 intercept overflows once
+# :math:`|c\,v_1|\,g^{t}` passes the largest float32 number. Overflow takes hundreds of
 # steps at this growth, so we allow plenty.
 
 start = torch.tensor([-1.0, 1.0], dtype=torch.float64)
@@ -316,9 +318,9 @@ float32_max = torch.finfo(torch.float32).max
 
 
 def overflow_update(growth):
-    """The update at which the loss passes float32's largest number."""
-    t = math.log(2 * (float32_max - floor) / (lam_max * c**2))
-    return math.ceil(t / (2 * math.log(growth)))
+    """The update at which the intercept passes float32's largest number."""
+    t = math.log(float32_max / abs(c * vectors[1, -1]))
+    return math.ceil(t / math.log(growth))
 
 
 runs = {}
