@@ -293,8 +293,10 @@ plt.show()
 # Read the ``us/update`` column from the top. The smallest epoch is a single
 # update, so the fixed cost of a call (checking the arguments, setting up the
 # history) is all of its time, and the cost per update is high; from
-# :math:`n = 100{,}000` on, that cost is shared by a hundred updates or more
-# and the cost per update is much lower. For the large sizes, the log-log slope
+# :math:`n = 100{,}000` on, that cost is shared by about a hundred updates or
+# more, and an update costs less than half as much (the line under the table
+# compares them). The largest epoch, a thousand times the data, took more than
+# ten times as long as the smallest. For the large sizes, the log-log slope
 # printed under the table says how fast the time grew on this run: 1 would be
 # exactly in proportion to :math:`n`. It depends on the machine and on how
 # busy it was. Below 1, fixed costs still matter at these sizes; above 1, the
