@@ -104,12 +104,12 @@ for momentum in (0.0, 0.9):
         )
     )
     ours = torch.stack(
-        [torch.tensor(init, device=device)] + [step.params for step in steps]
+        [torch.tensor(init), *(step.params.cpu() for step in steps)]
     )
-    theirs = torch_optim_path(steps, lr, momentum)
+    theirs = torch_optim_path(steps, lr, momentum).cpu()
     gap = float((ours - theirs).abs().max())
     # the distance between neighbouring float32 numbers at the largest value
-    top = ours.abs().max()
+    top = ours.abs().max().float()  # float32, whatever the dtype of ours
     spacing = float(torch.nextafter(top, 2 * top) - top)
     spacings[momentum] = gap / spacing
     print(f"{momentum:8.1f} {len(steps):7d} {gap:25.2e} {gap / spacing:17.1f}")

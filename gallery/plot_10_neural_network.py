@@ -134,6 +134,7 @@ net_start = copy.deepcopy(net)  # the same starting weights, for torch.optim
 
 frame_every = 25
 curves, frame_steps, frame_losses = [], [], []
+copy_at, copies = 300, []  # a copy of the net after 300 updates, for later
 
 
 def record(step):
@@ -143,6 +144,8 @@ def record(step):
             curves.append(net(grid)[:, 0].clone())
             frame_losses.append(float(mse(net(u)[:, 0], y)))
         frame_steps.append(step)
+    if step == copy_at:
+        copies.append(copy.deepcopy(net))
 
 
 net_losses = train(
@@ -211,7 +214,9 @@ assert net_loss < 2 * noise_floor, (
 # ---------------------------------------------------
 # Real code hands the two chores of the loop to PyTorch: ``torch.optim.SGD`` does the step
 # and the zeroing, and a ``DataLoader`` does the shuffling and slicing. To check that they
-# train the *same* network, give them the same starting weights and the same batches. The
+# train the *same* network, give them the same starting weights and the same batches, and
+# compare after the first 300 updates (the hook ``record`` above kept a copy of the network
+# at that point). The
 # batches need care: with ``shuffle=True`` (a ``RandomSampler``), at the end of every epoch
 # the sampler draws one more permutation from its generator and uses none of it, so from the
 # second epoch on its shuffles are not the loop's, even with the same seed. A sampler is just
@@ -232,7 +237,7 @@ class Shuffle(Sampler):
         return iter(torch.randperm(self.n, generator=self.generator).tolist())
 
 
-def train_with_torch(model, sampler):
+def train_with_torch(model, sampler, epochs):
     """The same training with ``torch.optim.SGD`` and a ``DataLoader``."""
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     loader = DataLoader(
@@ -256,16 +261,21 @@ def largest_difference(a, b):
         )
 
 
+by_hand = copies[0]  # after copy_at updates
 same_shuffles = train_with_torch(
-    copy.deepcopy(net_start), Shuffle(n, torch.Generator().manual_seed(0))
+    copy.deepcopy(net_start),
+    Shuffle(n, torch.Generator().manual_seed(0)),
+    epochs=copy_at // (n // batch_size),
 )
 with torch.no_grad():
     torch_loss = float(mse(same_shuffles(u)[:, 0], y))
-same_gap = largest_difference(net, same_shuffles)
+    hand_loss = float(mse(by_hand(u)[:, 0], y))
+same_gap = largest_difference(by_hand, same_shuffles)
+print(f"after {copy_at} updates")
 print(f"torch.optim + DataLoader, the loop's shuffles: MSE {torch_loss:.4f}")
-print(f"by hand:                                      MSE {net_loss:.4f}")
+print(f"by hand:                                      MSE {hand_loss:.4f}")
 print(f"largest difference between their parameters: {same_gap:.2e}")
-scale = max(float(p.detach().abs().max()) for p in net.parameters())
+scale = max(float(p.detach().abs().max()) for p in by_hand.parameters())
 assert same_gap < 1e-4 * scale, (
     f"torch.optim and the loop differ by {same_gap:.1e}, more than rounding"
 )
@@ -651,7 +661,7 @@ print("logistic regression at zero weights, lambda_max:")
 print(f"  from the formula {at_zero:.4f}, by power iteration {power:.4f}")
 assert abs(power / at_zero - 1) < 1e-3, "power iteration should find lambda_max"
 
-sweep_steps = 200
+sweep_steps = 100
 multiples = [0.5, 1, 2, 4, 8, 16]
 torch.manual_seed(0)
 starts = {

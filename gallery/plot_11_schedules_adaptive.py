@@ -331,7 +331,7 @@ for t in (10, 50):
 
 
 def largest_stable(
-    make_for_lr, low=1 / lam_max, high=5 / lam_max, iterations=9
+    make_for_lr, low=1 / lam_max, high=5 / lam_max, iterations=8
 ):
     """Bisect (geometrically) the largest lr whose run ends below its start."""
     start_excess = float(excess(start, wide_best, wide_hessian))
