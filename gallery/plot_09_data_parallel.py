@@ -276,7 +276,8 @@ with tempfile.TemporaryDirectory() as folder:
         )
         raise RuntimeError(msg)
     result = torch.load(saved, weights_only=True)  # what rank 0 saved
-print("$", shlex.join(["torchrun", *launch[2:], script.name, *options]))
+print("$", shlex.join(["torchrun", *launch[2:], script.name]), "\\")
+print("   ", shlex.join(options))
 print(done.stdout)
 
 # %%
