@@ -278,7 +278,9 @@ def train_run(seed, weight_decay):
     for _ in range(EPOCHS):
         train_epoch(model, optimizer, generator)
         train_accuracy = evaluate(model, x_train, y_train)[1]
-        length = float(torch.cat([w.detach().ravel() for w in model.parameters()]).norm())
+        length = float(
+            torch.cat([w.detach().ravel() for w in model.parameters()]).norm()
+        )
         history.append((train_accuracy, *evaluate(model, x_val, y_val), length))
     return np.array(history)
 
