@@ -21,16 +21,21 @@ import math
 import operator
 from collections.abc import Callable
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
 import torch
-from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-from playwright.sync_api import Page, Request
 
 import sgd_tutorial as st
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, Request
+
+# The browser's packages are in the site session only: elsewhere (nox -s tests) this module is
+# skipped, as its tests would be deselected anyway.
+Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe
 
 pytestmark = pytest.mark.site
 
@@ -41,7 +46,7 @@ RANGES = {"1": 1.0, "30": 30.0}  # the page's input ranges: (−1, 1) and (−30
 MAX_BYTES = 300_000  # the page with everything it loads
 PHONE = {"width": 390, "height": 844}
 STATE = "() => sgdExplorer.state()"
-Opener = Callable[[str], Page]
+Opener = Callable[[str], "Page"]
 
 
 @functools.cache
