@@ -352,10 +352,9 @@ plt.show()
 # script, this is where to find the videos.
 
 folder = Path(tempfile.mkdtemp(prefix="sgd-tutorial-animations-"))
-print(f"into {folder}:")
 for name, animation in (("fit", fit_animation), ("descent", descent_animation)):
     path = animation.save(folder / f"{name}.mp4")
-    print(f"  {path.name}, {path.stat().st_size / 1024:.0f} KiB")
+    print(f"{path}, {path.stat().st_size / 1024:.0f} KiB")
 
 # %%
 # To see how the learning rate changes these paths, from a crawl to a wild zigzag, read on.

@@ -32,6 +32,8 @@ This tutorial covers:
 # shows why). The last cell gives PyTorch back its default.
 
 import copy
+import tempfile
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -311,7 +313,8 @@ for epoch in range(3):
 # :class:`~sgd_tutorial.FitAnimation` takes any figure, the artists that move, and a
 # function that moves them to frame ``i``; it draws the rest of the figure once and redraws
 # only those artists for each frame (tutorial 3 has the details). As the last expression of
-# a cell it plays inline; ``.save("fit.mp4")`` would write the video to a file.
+# a cell it plays inline; ``.save(path)`` writes the video to a file, here in a new temporary
+# folder whose path is printed (run as a script, that is where to find it).
 
 fig, ax = plt.subplots(figsize=(6.4, 4.0))
 ax.scatter(u[:, 0], y, s=10, color="0.45", label=f"{n} samples")
@@ -346,6 +349,8 @@ animation = FitAnimation(
     description="A two-layer network's curve bending to fit a noisy sine wave",
 )
 plt.close(fig)  # the video is the picture here
+folder = Path(tempfile.mkdtemp(prefix="sgd-tutorial-animations-"))
+print(f"video written to {animation.save(folder / 'network.mp4')}")
 animation
 
 # %%
