@@ -117,7 +117,9 @@ def test_frames_include_first_and_last_and_are_denser_early(steps: int, count: i
 
 def test_the_titles_show_the_selected_steps(data: LinearData, gd: Fit) -> None:
     anim = animate_fit(data.x, data.y, gd, max_frames=5, **SMALL)
-    assert shown_steps(anim) == [0, 7, 26, 57, 100] == frame_steps(100, 5).tolist()
+    # Frame i of 5 over 101 steps: i, plus the 101 - 5 steps not shown, spent along (i / 4)².
+    expected = [i + round((101 - 5) * (i / 4) ** 2) for i in range(5)]
+    assert shown_steps(anim) == expected == frame_steps(100, 5).tolist()
     short = gradient_descent(data.x, data.y, lr=0.1, steps=3)
     assert shown_steps(animate_fit(data.x, data.y, short, **SMALL)) == [0, 1, 2, 3]
 
