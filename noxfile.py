@@ -27,12 +27,23 @@ TORCH_SPEC = os.environ.get("TORCH_SPEC", "torch==2.13.0")
 DOCS = ROOT / "docs"
 HTML = DOCS / "_build" / "html"
 WHEEL_DIR = DOCS / "_build" / "wheel"
+# The package as installed in the sessions: the checkout, or a wheel of it built beforehand
+# (.ci/run builds one, so that sessions can install it side by side: two pip builds of one
+# checkout would share its build/ folder).
+PACKAGE = os.environ.get("SGD_WHEEL", ".")
 
 
-def install(session: nox.Session, *groups: str) -> None:
-    """Install torch as chosen, the package, and the named dependency groups."""
+def install(session: nox.Session, *groups: str, package: bool = True) -> None:
+    """Install torch as chosen, the package (or only what it needs), and the named groups."""
     session.install(TORCH_SPEC)
-    session.install(".", *nox.project.dependency_groups(PYPROJECT, *groups))
+    needs = [PACKAGE] if package else PYPROJECT["project"]["dependencies"]
+    session.install(*needs, *nox.project.dependency_groups(PYPROJECT, *groups))
+
+
+def chromium() -> Path | None:
+    """Debian's Chromium (or ``$CHROMIUM``), which the browser checks drive; None if absent."""
+    path = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
 @nox.session(default=True)
@@ -53,7 +64,9 @@ def tests(session: nox.Session) -> None:
 @nox.session(default=True)
 def lint(session: nox.Session) -> None:
     """Check style and formatting (ruff) and types (mypy, strict)."""
-    install(session, "lint")
+    # mypy reads the package from the checkout: no build of it here, so that this session can
+    # run beside another that installs it (.ci/run does).
+    install(session, "lint", package=False)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
@@ -63,8 +76,14 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def docs(session: nox.Session) -> None:
-    """Build the site from clean, executing every tutorial; warnings are errors."""
-    install(session, "docs", "test")
+    """Build the site from clean, executing every tutorial; warnings are errors. Then check it.
+
+    The checks: the built pages as files, every downloaded notebook run in a fresh environment
+    that has only torch (the same ``TORCH_SPEC``) and the site's wheel with its tutorials
+    extra, and, where Chromium is installed, the browser checks of ``nox -s site``; two pytest
+    workers share them out, a test file each at a time.
+    """
+    install(session, "docs", "test", "site")
     for stale in ("_build", "auto_examples", "gen_modules", "api/generated"):
         shutil.rmtree(DOCS / stale, ignore_errors=True)
     (DOCS / "sg_execution_times.rst").unlink(missing_ok=True)
@@ -84,10 +103,14 @@ def docs(session: nox.Session) -> None:
         *session.posargs,
         env={"MPLBACKEND": "Agg"},
     )
-    # The checks of the built site, and every downloaded notebook run in a fresh environment
-    # that has only torch (the same TORCH_SPEC) and the site's wheel with its tutorials extra.
-    env = {"SGD_REQUIRE_SITE": "1", "TORCH_SPEC": TORCH_SPEC}
-    session.run("pytest", "-m", "docs", "-p", "no:cacheprovider", env=env)
+    env = {"SGD_REQUIRE_SITE": "1", "TORCH_SPEC": TORCH_SPEC, "MPLBACKEND": "Agg"}
+    marks = "docs"
+    if (browser := chromium()) is not None:
+        marks, env["CHROMIUM"] = "docs or site", str(browser)
+    else:
+        session.warn("Chromium not found: the browser checks (nox -s site) are left out")
+    workers = ["-n", "2", "--dist", "loadfile"]
+    session.run("pytest", "-m", marks, *workers, "-p", "no:cacheprovider", env=env)
 
 
 @nox.session(default=False)
@@ -99,11 +122,11 @@ def site(session: nox.Session) -> None:
     Chromium at ``/usr/bin/chromium`` (or ``$CHROMIUM``): Playwright's own browser download is
     not used. Screenshots and the per-page report go to ``docs/_build/site-check``.
     """
-    chromium = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-    if not (chromium.is_file() and os.access(chromium, os.X_OK)):
+    browser = chromium()
+    if browser is None:
         session.error(
-            f"Chromium not found at {chromium}: install it with "
-            "`apt-get update && apt-get install -y chromium` (or set CHROMIUM=/path/to/it)"
+            "Chromium not found: install it with `apt-get update && apt-get install -y "
+            "chromium` (or set CHROMIUM=/path/to/it)"
         )
     if not (HTML / "index.html").is_file():
         session.error(f"{HTML / 'index.html'} not found: build the site first with `nox -s docs`")
@@ -115,7 +138,7 @@ def site(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         *session.posargs,
-        env={"CHROMIUM": str(chromium), "SGD_REQUIRE_SITE": "1"},
+        env={"CHROMIUM": str(browser), "SGD_REQUIRE_SITE": "1", "MPLBACKEND": "Agg"},
     )
 
 
