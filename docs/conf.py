@@ -137,6 +137,9 @@ sphinx_gallery_conf = {
     "default_thumb_file": None,
     # The size the thumbnails are shown at (sphinx-gallery's CSS: 160 × 112 px at most).
     "thumbnail_size": (160, 112),
+    # The tutorials run two at a time (joblib's loky processes, one thread each); one that
+    # measures timings opts out with "# sphinx_gallery_parallel = False" and runs first, alone.
+    "parallel": 2,
 }
 
 # -- HTML ----------------------------------------------------------------------------------

@@ -594,3 +594,4 @@ assert errors[1e12][1] > 1, "at 1e12 the expanded form should be far off"
 torch.set_num_threads(threads)  # back to the default for whatever runs next
 
 # sphinx_gallery_thumbnail_number = 1
+# sphinx_gallery_parallel = False
