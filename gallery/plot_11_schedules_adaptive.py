@@ -29,7 +29,10 @@ This tutorial covers:
 # excess above the minimum is exactly :math:`\tfrac12 (p - p^\ast)^\top H (p - p^\ast)` with
 # :math:`H = \tfrac{2}{n} X^\top X`. Subtracting the minimum from the loss gives the same
 # number, but only down to the rounding of the loss itself; the formula has no such limit.
-# Every run here is small and sequential, so this page runs on the CPU.
+# Every run here is small and sequential, so this page runs on the CPU, and on one
+# thread, as tutorial 10 does: operations this small gain little from being split across
+# cores, and on a machine busy with other work the split can cost a great deal (tutorial 8
+# shows why). The last cell gives PyTorch back its default.
 
 import itertools
 import math
@@ -47,6 +50,8 @@ from sgd_tutorial import (
 
 # sphinx_gallery_thumbnail_number = 1
 
+threads = torch.get_num_threads()
+torch.set_num_threads(1)
 lesson = make_linear_data(100, seed=0)  # float32, as in tutorials 4 and 6
 x, y, n = lesson.x.double(), lesson.y.double(), lesson.n
 same = torch.equal(x.float(), lesson.x) and torch.equal(y.float(), lesson.y)
@@ -822,3 +827,5 @@ assert math.isclose(measured_half, predicted, rel_tol=0.01), (
 # .. raw:: html
 #
 #    </details>
+
+torch.set_num_threads(threads)  # back to the default for whatever runs next

@@ -36,7 +36,10 @@ This tutorial covers:
 # above the minimum is computed as :math:`\tfrac12 (p - p^\ast)^\top H (p -
 # p^\ast)` with :math:`H = \tfrac{2}{n} X^\top X`, which does not cancel the way
 # a difference of two nearly equal losses does. The runs are small, so this page
-# computes on the CPU.
+# computes on the CPU, and on one thread, as tutorial 10 does: operations this
+# small gain little from being split across cores, and on a machine busy with
+# other work the split can cost a great deal (tutorial 8 shows why). The last
+# cell gives PyTorch back its default.
 
 import copy
 import math
@@ -57,6 +60,8 @@ from torch import nn
 
 # sphinx_gallery_thumbnail_number = 1
 
+threads = torch.get_num_threads()
+torch.set_num_threads(1)
 data = make_linear_data(100, seed=0)
 x, y, n = data.x.double(), data.y.double(), data.n
 best = least_squares(x, y)
@@ -936,3 +941,5 @@ for name, kwargs in (("warmup", {"warmup": True}), ("clipped", {"clip": CLIP})):
 # .. raw:: html
 #
 #    </details>
+
+torch.set_num_threads(threads)  # back to the default for whatever runs next

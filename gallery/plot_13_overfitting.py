@@ -36,7 +36,10 @@ This tutorial covers:
 # correct). The model is the same two-layer network, trained by minibatch SGD
 # with batches of 10 and a fresh shuffle per epoch; the loss is the binary
 # cross-entropy of the raw scores. Everything is small, so this page runs on the
-# CPU.
+# CPU, and on one thread, as tutorial 10 does: operations this small gain little
+# from being split across cores, and on a machine busy with other work the split
+# can cost a great deal (tutorial 8 shows why). The last cell gives PyTorch back
+# its default.
 
 import copy
 import math
@@ -51,6 +54,8 @@ from torch import nn
 
 # sphinx_gallery_thumbnail_number = 1
 
+threads = torch.get_num_threads()
+torch.set_num_threads(1)
 digits = load_digits()
 keep = (digits.target == 3) | (digits.target == 7)
 images = torch.tensor(digits.data[keep], dtype=torch.float32)
@@ -738,3 +743,5 @@ assert abs(measured / predicted - 1) < 0.2, "the level is not the predicted one"
 # .. raw:: html
 #
 #    </details>
+
+torch.set_num_threads(threads)  # back to the default for whatever runs next
