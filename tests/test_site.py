@@ -1,23 +1,24 @@
 """Checks of the built site in a real browser (``nox -s site``, after ``nox -s docs``).
 
 Headless Chromium opens every page of ``docs/_build/html``, served on 127.0.0.1 by the
-``site_url`` fixture, once: in furo's light theme at 1280 px, then switched in place by furo's
-theme button to its dark theme, then narrowed to a 390 px phone. ``site_page`` fails a test on any console
-error, failed request or request to another host (the site works offline); the tests here add
-that every response is a success and check, page by page: the theme applied (furo's setting and the page's
-background), one viewport tag,
-the description and OpenGraph metadata, the links to the page's source and to the issue
-tracker, every image loaded with a text alternative, every video playing, no serious or critical
-axe-core finding (in the dark theme, of the rules about colours), the weight of the page with
-everything it loads. Site-wide: every internal
-link and ``#anchor`` resolves, code and output blocks fit the page at 1280 px, copy buttons
-copy the code only, every public name links to its source and back, search finds the
-learning-rate tutorial, the downloads are valid, the sitemap and the 404 page work, and pages
-stay usable on a 390 px phone.
+``site_url`` fixture, once: in furo's light theme at 1280 px, then narrowed to a 390 px phone,
+then back at 1280 px switched in place to furo's dark theme by its theme button. ``site_page``
+fails a test on any console error, failed request or request to another host (the site works
+offline); the tests here add that every response is a success and check, page by page: the
+theme applied (furo's setting and the page's background), one viewport tag, the description and
+OpenGraph metadata, the links to the page's source and to the issue tracker, every image loaded
+with a text alternative (in both themes), every video playing, no serious or critical axe-core
+finding (in the dark theme, of the rules that read colours), the weight of the page with
+everything it loads. Site-wide: every internal link and ``#anchor`` resolves, code and output
+blocks fit the page at 1280 px, copy buttons copy the code only, every public name links to its
+source and back, search finds the learning-rate tutorial, the downloads are valid, the sitemap
+and the 404 page work, and pages stay usable on a 390 px phone.
 
-Screenshots (the home page and one tutorial in both themes, that tutorial on a phone; with
-``SGD_SCREENSHOTS=all``, the home page and every tutorial in both themes) and a per-page report (``report.md``: weight, blocks that scroll, figures with 2x versions, axe findings below
-the failing level) go to ``docs/_build/site-check``; the report is printed at the end.
+Screenshots go to ``docs/_build/site-check/screenshots``: the home page and one tutorial in
+both themes and that tutorial on a phone; with ``SGD_SCREENSHOTS=all`` in the environment, the
+home page and every tutorial in both themes. A per-page report (``report.md``: weight, blocks
+that scroll, figures with 2x versions, axe findings below the failing level) goes to
+``docs/_build/site-check`` too; it is printed at the end.
 """
 
 from __future__ import annotations
@@ -222,11 +223,15 @@ def open_page(page: Page, url: str) -> Response:
     return visit(page, url)
 
 
-def switch_to_dark(page: Page) -> None:
+def switch_to_dark(page: Page) -> list[str]:
     """Turn furo's theme from light to dark in place, as a reader does: the system's scheme
-    dark, then furo's theme button, which goes from light to dark when the system's is dark."""
+    dark, then furo's theme button, which goes from light to dark when the system's is dark.
+    Returns what went wrong (no button)."""
     page.emulate_media(color_scheme="dark")
-    page.evaluate("document.querySelector('.theme-toggle').click()")
+    clicked = page.evaluate(
+        "() => { const b = document.querySelector('.theme-toggle'); b && b.click(); return !!b; }"
+    )
+    return [] if clicked else ["no theme button (.theme-toggle)"]
 
 
 def local_file(url: str, site_url: str) -> Path | None:
@@ -427,7 +432,7 @@ def test_page(site_page: Page, site_url: str, rel: str) -> None:
     if rel == PHONE_SHOT:
         screenshot(site_page, f"{shot_name(rel)}-phone")
     site_page.set_viewport_size(DESKTOP)
-    switch_to_dark(site_page)
+    problems += switch_to_dark(site_page)
     dark_facts = site_page.evaluate(JS_FACTS)
     problems += [f"dark theme: {p}" for p in page_problems(dark_facts, rel, "dark")]
     failing, _ = axe_findings(site_page, COLOUR_RULES)
