@@ -136,7 +136,8 @@ JS_VIDEOS = """async () => {
       const moved = new Promise(res => {  // until the time moves on (or 5 s)
         const tick = () => { if (v.currentTime > r.t0) res(); };
         v.addEventListener('timeupdate', tick); setTimeout(res, 5000); });
-      await v.play();
+      await Promise.race([v.play(), new Promise((_, no) => setTimeout(
+        () => no(new Error('play() neither started nor failed in 5 s')), 5000))]);
       await moved;
       r.t1 = v.currentTime;
       v.pause();
