@@ -122,16 +122,6 @@ def device(request: pytest.FixtureRequest) -> str:
 # ``page`` fixture these settings configure; Playwright's own browser download is not used.
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Name pytest-xdist's ``xdist_group`` mark for runs without xdist (``--strict-markers``).
-
-    Under ``pytest -n 2 --dist loadgroup`` the tests of one group run on one worker
-    (``test_site.py``'s, which share what each page showed; the notebooks, which share one
-    fresh environment), and the others go to whichever worker is free.
-    """
-    config.addinivalue_line("markers", "xdist_group(name): run on one pytest-xdist worker")
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Launch ``$CHROMIUM`` (default ``/usr/bin/chromium``), headless, asking no other host."""

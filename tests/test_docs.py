@@ -493,7 +493,6 @@ def wheel_only_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("notebooks")  # one pytest-xdist worker makes the environment, once
 @pytest.mark.parametrize("script", TUTORIALS, ids=lambda p: p.stem)
 def test_downloaded_notebook_runs_from_an_empty_folder(
     script: Path, tmp_path: Path, wheel_only_python: Path

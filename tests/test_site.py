@@ -45,9 +45,7 @@ import sgd_tutorial
 if TYPE_CHECKING:  # the browser's packages are in the site group only, not in nox -s tests'
     from playwright.sync_api import Page, Response, Route, ViewportSize
 
-# One pytest-xdist worker runs them all (nox -s docs): the site-wide tests and the report read
-# what test_page saw of each page (SEEN).
-pytestmark = [pytest.mark.site, pytest.mark.xdist_group("site")]
+pytestmark = pytest.mark.site
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "docs" / "_build" / "html"
