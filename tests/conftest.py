@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import matplotlib.pyplot as plt
 import pytest
@@ -157,27 +157,59 @@ def site_url() -> Iterator[str]:
         server.shutdown()
 
 
+def guard(page: Any, site_url: str) -> list[str]:
+    """Record on ``page`` every console error, page error and failed request, and abort (and
+    record) every request to another host than ``site_url``'s: the site works offline.
+
+    Only the other hosts' requests are routed: the pattern is a regular expression, which
+    Playwright hands to its driver, so the site's own requests are never paused for Python.
+    """
+    problems: list[str] = []
+    elsewhere = re.compile(rf"^(?!{re.escape(site_url)}|data:|blob:)")
+
+    def route(request_route: Any) -> None:
+        problems.append(f"request to another host: {request_route.request.url}")
+        request_route.abort()
+
+    record: Callable[[str], None] = problems.append
+    page.route(elsewhere, route)
+    page.on("console", lambda m: m.type == "error" and record(f"console error: {m.text}"))
+    page.on("pageerror", lambda e: record(f"page error: {e}"))
+    page.on("requestfailed", lambda r: record(f"failed request: {r.url} ({r.failure})"))
+    return problems
+
+
 @pytest.fixture
 def site_page(page: Any, site_url: str) -> Iterator[Any]:
     """A page of the local site that fails its test on a console error or a failed request.
 
     A request to any other host is aborted and is a failure too: the site works offline.
     """
-    problems: list[str] = []
-    local = urlsplit(site_url).netloc
-
-    def route(request_route: Any) -> None:
-        url = request_route.request.url
-        if urlsplit(url).netloc == local or url.startswith(("data:", "blob:")):
-            request_route.continue_()
-        else:
-            problems.append(f"request to another host: {url}")
-            request_route.abort()
-
-    record: Callable[[str], None] = problems.append
-    page.route("**/*", route)
-    page.on("console", lambda m: m.type == "error" and record(f"console error: {m.text}"))
-    page.on("pageerror", lambda e: record(f"page error: {e}"))
-    page.on("requestfailed", lambda r: record(f"failed request: {r.url} ({r.failure})"))
+    problems = guard(page, site_url)
     yield page
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def _module_site_page(
+    browser: Any, browser_context_args: dict[str, Any], site_url: str
+) -> Iterator[tuple[Any, list[str]]]:
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    problems = guard(page, site_url)
+    yield page, problems
+    context.close()
+    assert not problems, "after the module's last test:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def shared_site_page(_module_site_page: tuple[Any, list[str]]) -> Iterator[Any]:
+    """One page for the tests of a module that only read it or call its scripts, with
+    ``site_page``'s checks: a test fails on what went wrong while it ran, and what went wrong
+    between two tests fails the next one's setup. Opened blank: the first test loads it."""
+    page, problems = _module_site_page
+    assert not problems, "before this test:\n" + "\n".join(problems)
+    yield page
+    found = problems.copy()
+    problems.clear()
+    assert not found, "\n".join(found)
