@@ -81,7 +81,11 @@ def make_linear_data(
 
     true_coef = torch.tensor(coefs, dtype=dtype)
     x = torch.ones(n, len(coefs), dtype=dtype)
-    x[:, :-1].uniform_(low, high, generator=generator)
+    # uniform_(low, high) computes u * (high - low) + low with the CPU's kernel, which rounds once
+    # (fused) or twice, so the last bits would depend on the CPU. The same draws of U(0, 1),
+    # scaled by separate float64 operations and then rounded to dtype, are the same everywhere.
+    u = x[:, :-1].uniform_(0, 1, generator=generator).double()
+    x[:, :-1] = (u * (high - low) + low).to(dtype)
     y = x @ true_coef
     if noise == "uniform":
         y += scale * torch.rand(n, generator=generator, dtype=dtype)

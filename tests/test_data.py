@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -153,3 +157,24 @@ def test_0_dim_n_and_seed_work() -> None:
     expected = make_linear_data(5, seed=3)
     got = make_linear_data(np.int64(5), seed=torch.tensor(3))  # type: ignore[arg-type]
     assert torch.equal(got.x, expected.x)
+
+
+def test_the_data_do_not_depend_on_the_cpus_kernels() -> None:
+    """The same draws on another CPU's kernels (``ATEN_CPU_CAPABILITY=default``, unfused)."""
+    cases = [(-30.0, 30.0, "float32"), (-7.3, 123.9, "float32"), (-7.3, 123.9, "float64")]
+    cases += [(-3.0, 5.0, "float16")]
+    code = (
+        "import sys, torch, sgd_tutorial as st\n"
+        f"for low, high, dtype in {cases!r}:\n"
+        "    d = st.make_linear_data(500, low=low, high=high, seed=3, dtype=getattr(torch, dtype))\n"
+        "    sys.stdout.write(d.x.double().numpy().tobytes().hex() + '\\n')\n"
+    )
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)  # the package imported here
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    there = done.stdout.split()
+    for (low, high, dtype), other in zip(cases, there, strict=True):
+        data = make_linear_data(500, low=low, high=high, seed=3, dtype=getattr(torch, dtype))
+        assert data.x.double().numpy().tobytes().hex() == other, (low, high, dtype)
