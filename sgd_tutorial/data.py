@@ -73,7 +73,7 @@ def make_linear_data(
         raise TypeError(msg)
     for name, value in [*(("coef", c) for c in coefs), ("low", low), ("high", high)]:
         check.check_in_range(name, value, dtype)
-    if high - low > torch.finfo(dtype).max:  # uniform_ draws low + (high - low) * u
+    if high - low > torch.finfo(dtype).max:  # refused as uniform_(low, high) refuses it
         msg = f"high - low must be within the range of {dtype}, got low={low!r} and high={high!r}"
         raise ValueError(msg)
     target = torch.device("cpu") if device is None else resolve_device(device)
